@@ -1,0 +1,43 @@
+#pragma once
+// The one command framework: every subcommand is a Command declared in its own file
+// (apps/cmd_<name>.cpp) with its usage, options and references in one place and a run().
+// main.cpp parses, applies the common options and turns exceptions into exit codes.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qsmtk::app {
+
+struct Command {
+  std::string name;
+  std::string summary;                  // one line, shown in `qsmtk --help`
+  std::string description;              // paragraphs for `qsmtk <name> --help` and the docs
+  std::vector<std::string> references;  // papers the method rests on
+  std::function<void(CLI::App&)> declare;
+  std::function<int()> run;
+};
+
+/// Every subcommand, in the order `qsmtk --help` lists them.
+std::vector<Command> all_commands();
+
+// One factory per apps/cmd_*.cpp file.
+Command simulate_command();
+Command compare_command();
+Command demo_command();
+Command info_command();
+
+/// Parses "5,10.5,16" (or space separated) into numbers; throws naming `what` on bad input.
+std::vector<double> parse_number_list(const std::string& text, const std::string& what);
+
+}  // namespace qsmtk::app
+
+#include "qsmtk/io/json.h"
+namespace qsmtk {
+struct Comparison;
+}
+namespace qsmtk::app {
+/// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
+Json comparison_json(const Comparison& c);
+}  // namespace qsmtk::app

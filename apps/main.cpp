@@ -1,0 +1,97 @@
+// The shared entry point: builds the command line from every Command's declaration, applies
+// the common options, runs the chosen command and turns exceptions into a message and exit code.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <new>
+
+#include "command.h"
+#include "help_markdown.h"
+#include "qsmtk/io/atomic_file.h"
+#include "qsmtk/log.h"
+#include "qsmtk/parallel.h"
+#include "qsmtk/version.h"
+
+namespace {
+
+extern "C" void on_signal(int sig) {
+  // Leave no partial outputs behind, then die by the same signal.
+  qsmtk::remove_pending_outputs_signal_safe();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+struct CommonOptions {
+  int threads = 0;
+  bool quiet = false, verbose = false;
+  std::string log_file;
+};
+
+void declare_common(CLI::App& sub, CommonOptions& common) {
+  sub.add_option("--threads", common.threads, "Threads for loops and FFTs (0 = all cores, or QSMTK_THREADS)")
+      ->default_val(0)
+      ->check(CLI::NonNegativeNumber)
+      ->group("Common options");
+  sub.add_flag("-q,--quiet", common.quiet, "Only warnings and errors")->group("Common options");
+  sub.add_flag("-v,--verbose", common.verbose, "More detail about each step")->group("Common options");
+  sub.add_option("--log", common.log_file, "Also append messages to this file")->group("Common options");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace qsmtk;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  CLI::App app{"qsmtk: quantitative susceptibility mapping and MS iron biomarkers, from multi-echo GRE to tables.",
+               "qsmtk"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", std::string("qsmtk ") + version() + " (" + git_revision() + ")");
+  bool markdown = false;
+  app.add_flag("--help-markdown", markdown, "Print the reference of every command as Markdown")->group("");
+  app.footer("Run 'qsmtk <command> --help' for a command's options. Docs: README.md, docs/commands.md.");
+
+  CommonOptions common;
+  std::vector<app::Command> commands = app::all_commands();
+  std::vector<CLI::App*> subs;
+  for (app::Command& c : commands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.summary);
+    std::string footer = c.description;
+    if (!c.references.empty()) {
+      footer += "\n\nReferences:";
+      for (const auto& r : c.references) footer += "\n  " + r;
+    }
+    if (!footer.empty()) sub->footer(footer);
+    c.declare(*sub);
+    declare_common(*sub, common);
+    subs.push_back(sub);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (markdown) {
+    std::cout << app::help_markdown(app, commands);
+    return 0;
+  }
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (!subs[i]->parsed()) continue;
+    const std::string name = commands[i].name;
+    try {
+      log::set_level(common.quiet ? log::Level::quiet : common.verbose ? log::Level::verbose : log::Level::normal);
+      if (!common.log_file.empty()) log::set_file(common.log_file);
+      set_threads(common.threads);
+      return commands[i].run();
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "qsmtk %s: error: out of memory\n", name.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "qsmtk %s: error: %s\n", name.c_str(), e.what());
+    }
+    return 1;
+  }
+  std::cout << app.help();
+  return 0;
+}

@@ -1,0 +1,115 @@
+#include "qsmtk/fft.h"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "qsmtk/parallel.h"
+
+namespace qsmtk {
+namespace {
+std::once_flag g_fftw_init;
+std::mutex g_plan_mutex;
+FftPlanner g_planner = FftPlanner::estimate;
+
+void init_fftw() {
+  std::call_once(g_fftw_init, [] {
+    fftwf_init_threads();
+    fftwf_make_planner_thread_safe();
+    if (const char* p = std::getenv("QSMTK_FFT_PLANNER"); p && std::string(p) == "measure")
+      g_planner = FftPlanner::measure;
+  });
+}
+
+bool smooth_2357(int64_t n) {
+  for (int64_t p : {2, 3, 5, 7})
+    while (n % p == 0) n /= p;
+  return n == 1;
+}
+}  // namespace
+
+int64_t fft_friendly_size(int64_t n) {
+  if (n < 1) return 1;
+  while (!smooth_2357(n)) ++n;
+  return n;
+}
+
+Dims fft_padded_dims(const Dims& dims, const Dims& pad) {
+  Dims r{};
+  for (int d = 0; d < 3; ++d) r[d] = fft_friendly_size(dims[d] + 2 * pad[d]);
+  return r;
+}
+
+Dims fft_pad_fraction(const Dims& dims, double fraction, int64_t min_voxels) {
+  Dims r{};
+  for (int d = 0; d < 3; ++d)
+    r[d] = std::max<int64_t>(min_voxels, static_cast<int64_t>(std::ceil(fraction * dims[d])));
+  return r;
+}
+
+void set_fft_planner(FftPlanner planner) {
+  init_fftw();
+  g_planner = planner;
+}
+
+struct RealFFT3::Impl {
+  Dims dims{};
+  int64_t n_real = 0, n_spec = 0;
+  float* real = nullptr;
+  fftwf_complex* spec = nullptr;
+  fftwf_plan fwd = nullptr, bwd = nullptr;
+
+  ~Impl() {
+    std::lock_guard<std::mutex> lock(g_plan_mutex);
+    if (fwd) fftwf_destroy_plan(fwd);
+    if (bwd) fftwf_destroy_plan(bwd);
+    fftwf_free(real);
+    fftwf_free(spec);
+  }
+};
+
+RealFFT3::RealFFT3(const Dims& dims) : impl_(std::make_unique<Impl>()) {
+  init_fftw();
+  for (int64_t d : dims)
+    if (d < 1 || d > (int64_t(1) << 30)) throw std::invalid_argument("FFT grid dimension out of range");
+  Impl& p = *impl_;
+  p.dims = dims;
+  p.n_real = voxel_count(dims);
+  p.n_spec = (dims[0] / 2 + 1) * dims[1] * dims[2];
+  p.real = fftwf_alloc_real(static_cast<size_t>(p.n_real));
+  p.spec = fftwf_alloc_complex(static_cast<size_t>(p.n_spec));
+  if (!p.real || !p.spec) throw std::bad_alloc();
+  // FFTW is row-major with the last index fastest: pass (nz, ny, nx) so x is contiguous.
+  const int n[3] = {static_cast<int>(dims[2]), static_cast<int>(dims[1]), static_cast<int>(dims[0])};
+  const unsigned flags = (g_planner == FftPlanner::measure ? FFTW_MEASURE : FFTW_ESTIMATE);
+  {
+    std::lock_guard<std::mutex> lock(g_plan_mutex);
+    fftwf_plan_with_nthreads(threads());
+    p.fwd = fftwf_plan_dft_r2c(3, n, p.real, p.spec, flags);
+    p.bwd = fftwf_plan_dft_c2r(3, n, p.spec, p.real, flags);
+  }
+  if (!p.fwd || !p.bwd) throw std::runtime_error("FFTW could not create a plan");
+  // MEASURE scribbles on the buffers while planning; start from zeros either way.
+  std::memset(p.real, 0, sizeof(float) * p.n_real);
+  std::memset(p.spec, 0, sizeof(fftwf_complex) * p.n_spec);
+}
+
+RealFFT3::~RealFFT3() = default;
+RealFFT3::RealFFT3(RealFFT3&&) noexcept = default;
+RealFFT3& RealFFT3::operator=(RealFFT3&&) noexcept = default;
+
+const Dims& RealFFT3::dims() const { return impl_->dims; }
+Dims RealFFT3::spectrum_dims() const { return {impl_->dims[0] / 2 + 1, impl_->dims[1], impl_->dims[2]}; }
+int64_t RealFFT3::real_size() const { return impl_->n_real; }
+int64_t RealFFT3::spectrum_size() const { return impl_->n_spec; }
+float* RealFFT3::real() { return impl_->real; }
+std::complex<float>* RealFFT3::spectrum() { return reinterpret_cast<std::complex<float>*>(impl_->spec); }
+void RealFFT3::forward() { fftwf_execute(impl_->fwd); }
+void RealFFT3::backward() { fftwf_execute(impl_->bwd); }
+
+}  // namespace qsmtk

@@ -1,0 +1,204 @@
+#include "forward_model.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <complex>
+
+#include "head_model.h"
+#include "qsmtk/kernels/dipole.h"
+#include "qsmtk/log.h"
+#include "qsmtk/parallel.h"
+#include "qsmtk/physics.h"
+#include "qsmtk/random.h"
+
+namespace qsmtk::sim {
+namespace {
+
+/// Smooth random texture: a sum of separable cosine products with wavelengths 6-20 mm,
+/// unit standard deviation, tabulated per axis so each voxel costs a few multiplications.
+class Texture {
+ public:
+  static constexpr int kTerms = 16;
+  Texture(const Dims& dims, const Vec3& h, uint64_t seed) {
+    Rng rng(splitmix64(seed) ^ 0x54455854ull);
+    const double amp = std::sqrt(8.0 / kTerms);  // var(cos cos cos) = 1/8 per term
+    for (int n = 0; n < kTerms; ++n) {
+      for (int d = 0; d < 3; ++d) {
+        const double wavelength = rng.uniform(6.0, 20.0), phase = rng.uniform(0, 2 * M_PI);
+        auto& tab = table_[d];
+        const size_t base = tab.size();
+        tab.resize(base + static_cast<size_t>(dims[d]));
+        for (int64_t i = 0; i < dims[d]; ++i) {
+          const double x = (double(i) - (dims[d] - 1) / 2.0) * h[d];
+          tab[base + i] = (d == 0 ? amp : 1.0) * std::cos(2 * M_PI * x / wavelength + phase);
+        }
+      }
+    }
+    dims_ = dims;
+  }
+  double at(int64_t i, int64_t j, int64_t k) const {
+    double s = 0;
+    for (int n = 0; n < kTerms; ++n)
+      s += table_[0][n * dims_[0] + i] * table_[1][n * dims_[1] + j] * table_[2][n * dims_[2] + k];
+    return s;
+  }
+
+ private:
+  Dims dims_{};
+  std::vector<double> table_[3];
+};
+
+}  // namespace
+
+FineMaps rasterize(const HeadModel& model, const Grid& out_grid, int factor, uint64_t seed) {
+  FineMaps f;
+  f.factor = factor;
+  const Dims n{out_grid.dims[0] * factor, out_grid.dims[1] * factor, out_grid.dims[2] * factor};
+  const Vec3 h = (1.0 / factor) * out_grid.voxel_size;
+  f.voxel_mm = h;
+  const Grid g{n};
+  const Props air = model.air();
+  f.chi = Volume(g, 1, float(air.chi()));
+  f.para = Volume(g, 1, float(air.para));
+  f.m0 = Volume(g, 1, float(air.m0));
+  f.r2star = Volume(g, 1, float(air.r2star));
+  const Texture texture(n, h, seed);
+  const double blur = std::cbrt(h[0] * h[1] * h[2]);  // partial-volume ramp width
+
+  log::Progress progress("Painting phantom", static_cast<int64_t>(model.structures().size()));
+  int64_t done = 0;
+  for (const Structure& s : model.structures()) {
+    int64_t lo[3], hi[3];
+    for (int d = 0; d < 3; ++d) {
+      lo[d] = std::max<int64_t>(0, int64_t(std::floor(s.lo[d] / h[d] + (n[d] - 1) / 2.0)) - 1);
+      hi[d] = std::min<int64_t>(n[d] - 1, int64_t(std::ceil(s.hi[d] / h[d] + (n[d] - 1) / 2.0)) + 1);
+    }
+    parallel_for(hi[2] - lo[2] + 1, [&](int64_t kk) {
+      const int64_t k = lo[2] + kk;
+      for (int64_t j = lo[1]; j <= hi[1]; ++j)
+        for (int64_t i = lo[0]; i <= hi[0]; ++i) {
+          const Vec3 p = centred_position(n, h, double(i), double(j), double(k));
+          const double w = std::clamp(0.5 - s.sdf(p) / blur, 0.0, 1.0);
+          if (w <= 0) continue;
+          Props v = s.props(p);
+          if (s.texture_ppm > 0) v.para += s.texture_ppm * texture.at(i, j, k);
+          const int64_t q = i + n[0] * (j + n[1] * k);
+          auto blend = [w](float& dst, double val) { dst = float(dst * (1 - w) + val * w); };
+          blend(f.chi[q], v.chi());
+          blend(f.para[q], v.para);
+          blend(f.m0[q], v.m0);
+          blend(f.r2star[q], v.r2star);
+        }
+    });
+    progress.update(++done);
+  }
+  return f;
+}
+
+Volume block_mean(const Volume& fine, int factor, const Grid& out_grid) {
+  Volume out(out_grid);
+  const Dims& n = fine.dims();
+  const float w = 1.0f / float(factor * factor * factor);
+  parallel_for(out_grid.dims[2], [&](int64_t k) {
+    for (int64_t j = 0; j < out_grid.dims[1]; ++j)
+      for (int64_t i = 0; i < out_grid.dims[0]; ++i) {
+        double s = 0;
+        for (int c = 0; c < factor; ++c)
+          for (int b = 0; b < factor; ++b)
+            for (int a = 0; a < factor; ++a)
+              s += fine[(i * factor + a) + n[0] * ((j * factor + b) + n[1] * (k * factor + c))];
+        out(i, j, k) = float(s) * w;
+      }
+  });
+  return out;
+}
+
+Volume fine_field_ppm(Volume& chi, double outside, const Vec3& voxel_mm, const Vec3& b0, double pad_fraction) {
+  const int64_t count = chi.size();
+  // Zero padding then stands for the surrounding medium (air), as far as the padding reaches.
+  parallel_for(count, [&](int64_t i) { chi[i] -= float(outside); });
+  const Dims pad = fft_pad_fraction(chi.dims(), pad_fraction, 8);
+  Convolver conv(chi.dims(), fft_padded_dims(chi.dims(), pad));
+  log::verbose("dipole field on a " + std::to_string(conv.fft_dims()[0]) + "x" + std::to_string(conv.fft_dims()[1]) +
+               "x" + std::to_string(conv.fft_dims()[2]) + " FFT grid");
+  const SpectralKernel d = dipole_kernel(conv.fft_dims(), voxel_mm, b0);
+  Volume field(chi.grid());
+  conv.apply(chi.data(), d, field.data());
+  parallel_for(count, [&](int64_t i) { chi[i] += float(outside); });
+  return field;
+}
+
+double simulate_signal(const FineMaps& fine, const Volume& field_ppm, const Grid& out_grid, const Mask& brain,
+                       const SignalOptions& o, Volume& magnitude, Volume& phase) {
+  const int f = fine.factor;
+  const Dims& n = fine.m0.dims();
+  const Dims& out = out_grid.dims;
+  const int64_t nout = out_grid.voxels();
+  const int64_t ne = static_cast<int64_t>(o.echo_times_s.size());
+  const double hz = hz_per_ppm(o.b0_tesla);
+  ComplexVolume signal(out_grid, ne);
+
+  // Smooth receiver phase offset common to all echoes (radians), a few wraps across the head.
+  Rng rng(splitmix64(o.seed) ^ 0x5048415345ull);
+  double c[7];
+  for (double& v : c) v = rng.uniform(-1, 1);
+  auto phi0 = [&](const Vec3& p) {
+    if (!o.phase_offset) return 0.0;
+    const double x = p[0] / 100, y = p[1] / 100, z = p[2] / 100;
+    return 1.5 * c[0] + 2.0 * c[1] * x + 2.0 * c[2] * y + 1.5 * c[3] * z + 1.5 * c[4] * (x * x - y * y) +
+           1.5 * c[5] * x * z + 0.8 * std::sin(2 * M_PI * (0.7 * x + 0.4 * y + 0.9 * c[6]));
+  };
+
+  log::Progress progress("Simulating signal", out[2]);
+  const float inv = 1.0f / float(f * f * f);
+  std::atomic<int64_t> rows_done{0};
+  parallel_for(out[2], [&](int64_t k) {
+    std::vector<std::complex<double>> acc(static_cast<size_t>(ne));
+    for (int64_t j = 0; j < out[1]; ++j)
+      for (int64_t i = 0; i < out[0]; ++i) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int cz = 0; cz < f; ++cz)
+          for (int cy = 0; cy < f; ++cy)
+            for (int cx = 0; cx < f; ++cx) {
+              const int64_t q = (i * f + cx) + n[0] * ((j * f + cy) + n[1] * (k * f + cz));
+              const double m0 = fine.m0[q];
+              if (m0 <= 0) continue;
+              const double r2 = fine.r2star[q], w = 2 * M_PI * hz * field_ppm[q];
+              for (int64_t e = 0; e < ne; ++e) {
+                const double te = o.echo_times_s[e];
+                acc[e] += std::polar(m0 * std::exp(-r2 * te), w * te);
+              }
+            }
+        const Vec3 p = centred_position(out, out_grid.voxel_size, double(i), double(j), double(k));
+        const std::complex<double> rx = std::polar(1.0, phi0(p));
+        const int64_t v = i + out[0] * (j + out[1] * k);
+        for (int64_t e = 0; e < ne; ++e) signal[v + e * nout] = std::complex<float>(acc[e] * rx * double(inv));
+      }
+    progress.update(++rows_done);
+  });
+  progress.finish();
+
+  // Noise SD from the SNR of the mean brain magnitude at the first echo.
+  double sum = 0;
+  int64_t count = 0;
+  for (int64_t v = 0; v < nout; ++v)
+    if (brain[v]) sum += std::abs(signal[v]), ++count;
+  const double sd = o.noise && count > 0 ? (sum / double(count)) / o.snr : 0.0;
+  magnitude = Volume(out_grid, ne);
+  phase = Volume(out_grid, ne);
+  parallel_for(ne * nout, [&](int64_t q) {
+    std::complex<float> s = signal[q];
+    if (sd > 0) {
+      double a, b;
+      normal_pair(o.seed, 0x4e4f495345ull, static_cast<uint64_t>(q), a, b);
+      s += std::complex<float>(float(sd * a), float(sd * b));
+    }
+    magnitude[q] = std::abs(s);
+    phase[q] = std::arg(s);  // [-pi, pi]
+    if (phase[q] >= float(M_PI)) phase[q] -= float(2 * M_PI);
+  });
+  return sd;
+}
+
+}  // namespace qsmtk::sim
