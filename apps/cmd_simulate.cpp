@@ -16,7 +16,7 @@ struct Args {
   std::string out_dir, case_name = "std", size = "default", subject = "01", session;
   uint64_t seed = 1;
   std::string from_chi, mask, echo_times_ms, voxel_size;
-  double field_strength = 0, snr = 0, pad_fraction = 0.25, r2star = 25;
+  double field_strength = 0, snr = 0, pad_fraction = 0.1, r2star = 25;
   int lesions = 16, supersampling = 2;
   bool no_noise = false, no_phase_offset = false;
 };
@@ -123,7 +123,9 @@ Command simulate_command() {
     BidsEntities e;
     e.subject = a->subject;
     e.session = a->session;
+    log::Progress writing("Writing BIDS dataset and truth", 1);
     const SimulationPaths p = write_simulation(s, a->out_dir, e, source);
+    writing.finish();
     std::printf("Simulated %s (%s), %zu echoes, noise SD %.4g\n", o.acquisition.name.c_str(),
                 s.chi.grid().describe().c_str(), p.magnitude.size(), s.noise_sd);
     std::printf("  data:  %s\n", a->out_dir.c_str());

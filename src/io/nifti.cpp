@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -67,9 +68,17 @@ NimPtr open_header(const std::string& path) {
   return nim;
 }
 
+int nifti_version_of(const std::string& path) {
+  // nifticlib reports NIfTI-2 files as nifti_type 1 after reading; ask the header itself.
+  int version = 0;
+  void* hdr = nifti_read_header(path.c_str(), &version, 1);
+  std::free(hdr);
+  return version;
+}
+
 NiftiHeader header_of(const std::string& path, const nifti_image& nim) {
   NiftiHeader h;
-  h.version = (nim.nifti_type == NIFTI_FTYPE_NIFTI2_1 || nim.nifti_type == NIFTI_FTYPE_NIFTI2_2) ? 2 : 1;
+  h.version = nifti_version_of(path) == 2 ? 2 : 1;
   h.datatype = nim.datatype;
   h.datatype_name = nifti_datatype_string(nim.datatype);
   h.ndim = static_cast<int>(nim.dim[0]);
@@ -206,7 +215,7 @@ void write_raw(const std::string& path, const Grid& grid, int64_t frames, int da
   }
   if (grid.sform_code > 0) nim->sto_xyz = to_dmat44(grid.sform);
   std::strncpy(nim->descrip, description.c_str(), sizeof nim->descrip - 1);
-  nifti_set_iname_offset(nim.get(), big ? 2 : 1);
+  nim->iname_offset = big ? 544 : 352;  // header + 4-byte extension flag (nifti_set_iname_offset gives 0 for v2)
 
   const int64_t bytes = static_cast<int64_t>(nim->nbyper) * nim->nvox;
   AtomicOutput out(path);

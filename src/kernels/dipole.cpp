@@ -1,19 +1,35 @@
 #include "qsmtk/kernels/dipole.h"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "spectral_sampling.h"
 
 namespace qsmtk {
 
+namespace {
+/// 1 below `start` (fraction of the band), raised cosine down to 0 at the Nyquist frequency.
+double band_taper(int64_t m, int64_t n, double start) {
+  if (start <= 0 || n < 2) return 1.0;
+  const double x = std::fabs(double(m)) / (double(n) / 2.0);
+  if (x <= start) return 1.0;
+  return 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, (x - start) / (1.0 - start))));
+}
+}  // namespace
+
 double dipole_kernel_value(const std::array<int64_t, 3>& m, const Dims& n, const Vec3& h, const Vec3& b,
-                           DipoleKernelType type) {
+                           DipoleKernelType type, double nyquist_taper) {
   if (m[0] == 0 && m[1] == 0 && m[2] == 0) return 0.0;
   if (type == DipoleKernelType::continuous) {
-    Vec3 k{};
-    for (int d = 0; d < 3; ++d) k[d] = double(m[d]) / (double(n[d]) * h[d]);
-    const double kb = dot(k, b);
-    return 1.0 / 3.0 - kb * kb / dot(k, k);
+    Vec3 k{}, w{};
+    for (int d = 0; d < 3; ++d) {
+      k[d] = double(m[d]) / (double(n[d]) * h[d]);
+      w[d] = band_taper(m[d], n[d], nyquist_taper);
+    }
+    double bb = 0;
+    for (int d = 0; d < 3; ++d)
+      for (int e = 0; e < 3; ++e) bb += b[d] * b[e] * k[d] * k[e] * (d == e ? 1.0 : w[d] * w[e]);
+    return 1.0 / 3.0 - bb / dot(k, k);
   }
   double s2[3], c[3], laplacian = 0;
   for (int d = 0; d < 3; ++d) {
@@ -28,10 +44,13 @@ double dipole_kernel_value(const std::array<int64_t, 3>& m, const Dims& n, const
   return 1.0 / 3.0 - bb / laplacian;
 }
 
-SpectralKernel dipole_kernel(const Dims& fft_dims, const Vec3& voxel_mm, const Vec3& b0, DipoleKernelType type) {
+SpectralKernel dipole_kernel(const Dims& fft_dims, const Vec3& voxel_mm, const Vec3& b0, DipoleKernelType type,
+                             double nyquist_taper) {
+  if (!(nyquist_taper >= 0 && nyquist_taper < 1)) throw std::invalid_argument("Nyquist taper must be in [0, 1)");
   const Vec3 b = normalized(b0);
-  return detail::sample_even_kernel(
-      fft_dims, [&](const std::array<int64_t, 3>& m) { return dipole_kernel_value(m, fft_dims, voxel_mm, b, type); });
+  return detail::sample_even_kernel(fft_dims, [&](const std::array<int64_t, 3>& m) {
+    return dipole_kernel_value(m, fft_dims, voxel_mm, b, type, nyquist_taper);
+  });
 }
 
 Volume dipole_convolve(const Volume& chi, const Vec3& b0, const Dims& pad, DipoleKernelType type) {

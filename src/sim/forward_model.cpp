@@ -114,17 +114,88 @@ Volume block_mean(const Volume& fine, int factor, const Grid& out_grid) {
   return out;
 }
 
-Volume fine_field_ppm(Volume& chi, double outside, const Vec3& voxel_mm, const Vec3& b0, double pad_fraction) {
-  const int64_t count = chi.size();
-  // Zero padding then stands for the surrounding medium (air), as far as the padding reaches.
-  parallel_for(count, [&](int64_t i) { chi[i] -= float(outside); });
-  const Dims pad = fft_pad_fraction(chi.dims(), pad_fraction, 8);
-  Convolver conv(chi.dims(), fft_padded_dims(chi.dims(), pad));
-  log::verbose("dipole field on a " + std::to_string(conv.fft_dims()[0]) + "x" + std::to_string(conv.fft_dims()[1]) +
-               "x" + std::to_string(conv.fft_dims()[2]) + " FFT grid");
-  const SpectralKernel d = dipole_kernel(conv.fft_dims(), voxel_mm, b0);
+namespace {
+
+/// Sum of fine voxels over blocks of r^3 divided by r^3 (missing voxels beyond the edge count
+/// as zero, i.e. the surrounding medium once `outside` has been subtracted).
+Volume coarse_mean(const Volume& fine, int64_t r, const Dims& nc) {
+  Volume c(Grid{nc});
+  const Dims& n = fine.dims();
+  parallel_for(nc[2], [&](int64_t kc) {
+    for (int64_t k = kc * r; k < std::min(n[2], (kc + 1) * r); ++k)
+      for (int64_t j = 0; j < n[1]; ++j)
+        for (int64_t i = 0; i < n[0]; ++i) c(i / r, j / r, kc) += fine[i + n[0] * (j + n[1] * k)];
+  });
+  const float w = 1.0f / float(r * r * r);
+  for (float& v : c) v *= w;
+  return c;
+}
+
+/// Adds the trilinear interpolation of a coarse map (block size r) to every fine voxel.
+void add_interpolated(Volume& fine, const Volume& coarse, int64_t r) {
+  const Dims& n = fine.dims();
+  const Dims& nc = coarse.dims();
+  auto axis = [&](int64_t i, int64_t len, int64_t& i0, double& t) {
+    const double u = (double(i) - (r - 1) / 2.0) / double(r);  // coarse index coordinate
+    const double uc = std::clamp(u, 0.0, double(len - 1));
+    i0 = std::min<int64_t>(int64_t(std::floor(uc)), std::max<int64_t>(len - 2, 0));
+    t = len > 1 ? uc - double(i0) : 0.0;
+  };
+  parallel_for(n[2], [&](int64_t k) {
+    int64_t k0, j0, i0;
+    double tk, tj, ti;
+    axis(k, nc[2], k0, tk);
+    const int64_t k1 = std::min(k0 + 1, nc[2] - 1);
+    for (int64_t j = 0; j < n[1]; ++j) {
+      axis(j, nc[1], j0, tj);
+      const int64_t j1 = std::min(j0 + 1, nc[1] - 1);
+      for (int64_t i = 0; i < n[0]; ++i) {
+        axis(i, nc[0], i0, ti);
+        const int64_t i1 = std::min(i0 + 1, nc[0] - 1);
+        auto at = [&](int64_t a, int64_t b, int64_t c) { return double(coarse(a, b, c)); };
+        const double v = (1 - tk) * ((1 - tj) * ((1 - ti) * at(i0, j0, k0) + ti * at(i1, j0, k0)) +
+                                     tj * ((1 - ti) * at(i0, j1, k0) + ti * at(i1, j1, k0))) +
+                         tk * ((1 - tj) * ((1 - ti) * at(i0, j0, k1) + ti * at(i1, j0, k1)) +
+                               tj * ((1 - ti) * at(i0, j1, k1) + ti * at(i1, j1, k1)));
+        fine[i + n[0] * (j + n[1] * k)] += float(v);
+      }
+    }
+  });
+}
+
+Volume convolve_dipole(const Volume& chi, const Dims& cell, const Vec3& h, const Vec3& b0, DipoleKernelType type,
+                       double taper) {
+  Convolver conv(chi.dims(), cell);
   Volume field(chi.grid());
-  conv.apply(chi.data(), d, field.data());
+  conv.apply(chi.data(), dipole_kernel(cell, h, b0, type, taper), field.data());
+  return field;
+}
+
+}  // namespace
+
+Volume fine_field_ppm(Volume& chi, double outside, const Vec3& h, const Vec3& b0, const FieldOptions& o) {
+  const int64_t count = chi.size();
+  parallel_for(count, [&](int64_t i) { chi[i] -= float(outside); });
+  const Dims& n = chi.dims();
+  // Coarse block size r (fine voxels); the fine cell is r times the coarse cell, so both
+  // computations see the same periodic images.
+  const int64_t r = o.far_field_correction
+                        ? std::max<int64_t>(1, std::llround(o.coarse_mm / std::max({h[0], h[1], h[2]})))
+                        : 1;
+  const Dims nc{(n[0] + r - 1) / r, (n[1] + r - 1) / r, (n[2] + r - 1) / r};
+  const Dims cell_c = fft_padded_dims(nc, fft_pad_fraction(nc, o.pad_fraction, 1));
+  const Dims cell{cell_c[0] * r, cell_c[1] * r, cell_c[2] * r};
+  log::verbose("dipole field on a " + std::to_string(cell[0]) + "x" + std::to_string(cell[1]) + "x" +
+               std::to_string(cell[2]) + " FFT grid");
+  Volume field = convolve_dipole(chi, cell, h, b0, o.kernel, o.nyquist_taper);
+  if (o.far_field_correction) {
+    const Vec3 hc = double(r) * h;
+    const Volume coarse = coarse_mean(chi, r, nc);
+    const Volume near_images = convolve_dipole(coarse, cell_c, hc, b0, o.kernel, o.nyquist_taper);
+    Volume far_images = convolve_dipole(coarse, fft_padded_dims(nc, fft_pad_fraction(nc, o.far_pad, 1)), hc, b0, o.kernel, o.nyquist_taper);
+    for (int64_t i = 0; i < far_images.size(); ++i) far_images[i] -= near_images[i];
+    add_interpolated(field, far_images, r);
+  }
   parallel_for(count, [&](int64_t i) { chi[i] += float(outside); });
   return field;
 }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "qsmtk/kernels/dipole.h"
 #include "qsmtk/sim/phantom.h"
 #include "qsmtk/volume.h"
 
@@ -29,10 +30,20 @@ FineMaps rasterize(const HeadModel& model, const Grid& out_grid, int factor, uin
 /// Block mean of a fine map onto the output grid.
 Volume block_mean(const Volume& fine, int factor, const Grid& out_grid);
 
-/// Relative field (ppm) of chi on the fine grid: (chi - outside) is zero padded by
-/// pad_fraction of each dimension per side and convolved with the dipole kernel.
-/// chi is restored before returning.
-Volume fine_field_ppm(Volume& chi, double outside, const Vec3& voxel_mm, const Vec3& b0, double pad_fraction);
+struct FieldOptions {
+  double pad_fraction = 0.1;  // zero padding per side of the fine FFT grid (fraction of each dim)
+  bool far_field_correction = true;
+  double coarse_mm = 4.0;     // voxel size of the far-field correction grid
+  double far_pad = 2.0;       // padding per side of the correction's large cell (fraction)
+  DipoleKernelType kernel = DipoleKernelType::continuous;
+  double nyquist_taper = 0.6;  // on the fine grid only (above the output band); see dipole.h
+};
+
+/// Relative field (ppm) of chi on the fine grid, chi taken as `outside` beyond the grid.
+/// The fine convolution sees periodic images of the head one padded cell away; their field
+/// (smooth inside the head) is replaced by that of images 5 cells away, computed on a coarse
+/// grid: field = fine(cell c) + interp(coarse(cell 5c) - coarse(cell c)). chi is restored.
+Volume fine_field_ppm(Volume& chi, double outside, const Vec3& voxel_mm, const Vec3& b0, const FieldOptions& options);
 
 struct SignalOptions {
   double b0_tesla = 3;

@@ -75,8 +75,11 @@ void simulate_fields_and_signal(sim::FineMaps& fine, double outside_chi, Simulat
   const double hz = hz_per_ppm(o.acquisition.b0_tesla);
   const int f = fine.factor;
 
-  log::info("Computing the dipole field on the fine grid");
-  Volume field = sim::fine_field_ppm(fine.chi, outside_chi, fine.voxel_mm, s.b0_direction, o.pad_fraction);
+  log::Progress total_step("Total field (fine grid)", 1);
+  sim::FieldOptions fo;
+  fo.pad_fraction = o.pad_fraction;
+  Volume field = sim::fine_field_ppm(fine.chi, outside_chi, fine.voxel_mm, s.b0_direction, fo);
+  total_step.finish();
   s.total_field_hz = sim::block_mean(field, f, grid);
   for (float& v : s.total_field_hz) v = float(v * hz);
 
@@ -91,7 +94,7 @@ void simulate_fields_and_signal(sim::FineMaps& fine, double outside_chi, Simulat
 
   // Local field: the field of the sources inside the brain mask, chi demeaned there (a constant
   // inside the mask only adds a field that is harmonic inside it, i.e. background).
-  log::info("Computing the local field");
+  log::Progress local_step("Local field (fine grid)", 1);
   double sum = 0;
   int64_t count = 0;
   for (int64_t v = 0; v < grid.voxels(); ++v)
@@ -105,9 +108,12 @@ void simulate_fields_and_signal(sim::FineMaps& fine, double outside_chi, Simulat
         fine.chi[q] = s.brain_mask(i / f, j / f, k / f) ? float(fine.chi[q] - mean) : 0.0f;
       }
   });
-  Volume local = sim::fine_field_ppm(fine.chi, 0.0, fine.voxel_mm, s.b0_direction, o.pad_fraction);
+  // The demeaned brain sources have almost no net moment: their images need no correction.
+  fo.far_field_correction = false;
+  Volume local = sim::fine_field_ppm(fine.chi, 0.0, fine.voxel_mm, s.b0_direction, fo);
   s.local_field_hz = sim::block_mean(local, f, grid);
   for (float& v : s.local_field_hz) v = float(v * hz);
+  local_step.finish();
 }
 
 }  // namespace
@@ -126,6 +132,7 @@ Simulation simulate_phantom(const SimulationOptions& options) {
   const sim::HeadModel model(c.b0_tesla, options.seed, options.lesion_count);
 
   // Labels and mask at the output voxel centres.
+  log::Progress label_step("Labels and brain mask", 1);
   s.brain_mask = Mask(grid);
   s.deep_grey_labels = LabelImage(grid);
   s.lesion_labels = LabelImage(grid);
@@ -152,6 +159,7 @@ Simulation simulate_phantom(const SimulationOptions& options) {
       }
   });
 
+  label_step.finish();
   sim::FineMaps fine = sim::rasterize(model, grid, options.supersampling, options.seed);
   s.chi = sim::block_mean(fine.chi, fine.factor, grid);
   s.chi_para = sim::block_mean(fine.para, fine.factor, grid);

@@ -44,7 +44,8 @@ struct SimulationOptions {
   bool phase_offset = true;      // smooth receiver phase offset common to all echoes
   bool noise = true;
   int supersampling = 2;         // fine grid = output grid / supersampling per axis (>= 2)
-  double pad_fraction = 0.25;    // zero padding per side of the fine FFT grid, fraction of the FOV
+  double pad_fraction = 0.1;     // zero padding per side of the fine FFT grid, fraction of the FOV
+                                 // (the far field of periodic images is corrected on a coarse grid)
 };
 
 struct DeepGreyRegion {
