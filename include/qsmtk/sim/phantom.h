@@ -82,7 +82,7 @@ enum TissueLabel : int32_t {
 struct Simulation {
   SimulationOptions options;
   Vec3 b0_direction{};          // array coordinates
-  Volume magnitude, phase;      // 4-D (echoes), phase wrapped to [-pi, pi)
+  Volume magnitude, phase;      // 4-D (echoes), phase wrapped to [-pi, pi] (float)
   Volume chi;                   // ppm, relative to CSF; air 9.4
   Volume chi_para, chi_dia;     // chi = para + dia (chi-separation truth)
   Volume r2star;                // 1/s, true voxel mean
