@@ -34,7 +34,7 @@ std::string help_markdown(const CLI::App& app, const std::vector<Command>& comma
   for (const Command& c : commands) {
     const CLI::App* sub = app.get_subcommand(c.name);
     md << "\n## qsmtk " << c.name << "\n\n" << c.summary << "\n\n";
-    md << "```\n" << sub->get_display_name() << " ";
+    md << "```\n";
     std::ostringstream usage;
     for (const CLI::Option* o : sub->get_options()) {
       if (!o->get_positional()) continue;

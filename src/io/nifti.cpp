@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "qsmtk/io/atomic_file.h"
 #include "qsmtk/parallel.h"
@@ -149,20 +150,36 @@ Volume read_nifti(const std::string& path, NiftiHeader* header_out) {
       fail(path, "file is truncated: the header promises " + std::to_string(need) + " bytes, the file holds " +
                      std::to_string(have));
   }
-  // Only the first 4 dimensions are used; collapse higher singleton dims through nvox.
-  if (nifti_image_load(nim.get()) != 0 || !nim->data)
-    fail(path, "image data could not be read (file truncated or corrupt)");
+  // Read the voxels ourselves: nifticlib's loader silently turns NaN and Inf into 0, and qsmtk
+  // must see them to report them.
+  const int64_t bytes = static_cast<int64_t>(nim->nbyper) * h.grid.voxels() * h.frames;
+  std::vector<char> raw(static_cast<size_t>(bytes));
+  znzFile fp = znzopen(nim->iname, "rb", nifti_is_gzfile(nim->iname));
+  if (znz_isnull(fp)) fail(path, "cannot open the image data");
+  // znzseek returns 0 (plain file) or the new offset (gzip); check where we are instead.
+  bool ok = znzseek(fp, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0 && znztell(fp) == nim->iname_offset;
+  for (int64_t done = 0; ok && done < bytes;) {
+    const int64_t chunk = std::min<int64_t>(bytes - done, int64_t(1) << 28);
+    ok = znzread(raw.data() + done, 1, static_cast<size_t>(chunk), fp) == static_cast<size_t>(chunk);
+    done += chunk;
+  }
+  znzclose(fp);
+  if (!ok) fail(path, "image data could not be read (file truncated or corrupt)");
+  if (nim->byteorder != nifti_short_order() && nim->swapsize > 1)
+    nifti_swap_Nbytes(h.grid.voxels() * h.frames, nim->swapsize, raw.data());
+  nim->data = nullptr;
+  const void* data = raw.data();
   Volume v(h.grid, h.frames);
   const int64_t n = v.size();
   switch (h.datatype) {
-    case NIFTI_TYPE_UINT8: convert<uint8_t>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_INT8: convert<int8_t>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_INT16: convert<int16_t>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_UINT16: convert<uint16_t>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_INT32: convert<int32_t>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_UINT32: convert<uint32_t>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_FLOAT32: convert<float>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_FLOAT64: convert<double>(nim->data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_UINT8: convert<uint8_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_INT8: convert<int8_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_INT16: convert<int16_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_UINT16: convert<uint16_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_INT32: convert<int32_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_UINT32: convert<uint32_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_FLOAT32: convert<float>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+    case NIFTI_TYPE_FLOAT64: convert<double>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
   }
   if (header_out) *header_out = h;
   return v;

@@ -35,7 +35,8 @@ struct TempDir {
 /// conversion and plain znz writes (independent of qsmtk's writer).
 template <typename T>
 void write_reference(const std::string& path, int datatype, const std::vector<T>& values, const int64_t dims[8],
-                     double slope, double inter, int nifti_type, const Mat4* sform = nullptr) {
+                     double slope, double inter, int nifti_type, const Mat4* sform = nullptr,
+                     bool big_endian = false) {
   nifti_image* nim = nifti_make_new_nim(dims, datatype, 0);
   ASSERT_NE(nim, nullptr);
   nim->scl_slope = slope;
@@ -57,15 +58,19 @@ void write_reference(const std::string& path, int datatype, const std::vector<T>
   if (v2) {
     nifti_2_header h;
     ASSERT_EQ(nifti_convert_nim2n2hdr(nim, &h), 0);
+    if (big_endian) swap_nifti_header(&h, 2);
     znzwrite(&h, sizeof h, 1, fp);
   } else {
     nifti_1_header h;
     ASSERT_EQ(nifti_convert_nim2n1hdr(nim, &h), 0);
+    if (big_endian) swap_nifti_header(&h, 1);
     znzwrite(&h, sizeof h, 1, fp);
   }
   const char ext[4] = {0, 0, 0, 0};
   znzwrite(ext, 1, 4, fp);
-  znzwrite(values.data(), sizeof(T), values.size(), fp);
+  std::vector<T> data = values;
+  if (big_endian && sizeof(T) > 1) nifti_swap_Nbytes(int64_t(data.size()), int(sizeof(T)), data.data());
+  znzwrite(data.data(), sizeof(T), data.size(), fp);
   znzclose(fp);
   nifti_image_free(nim);
 }
@@ -102,6 +107,28 @@ TEST(NiftiRead, EveryDatatypeWithScalingBothVersionsGzOrNot) {
       check_datatype<float>(dir, NIFTI_TYPE_FLOAT32, ext, type);
       check_datatype<double>(dir, NIFTI_TYPE_FLOAT64, ext, type);
     }
+}
+
+TEST(NiftiRead, KeepsNaNAndInfAndReadsBigEndian) {
+  // nifticlib's own loader zeroes non-finite floats; qsmtk must see them to report them.
+  TempDir dir;
+  const int64_t dims[8] = {3, 2, 2, 2, 1, 1, 1, 1};
+  const std::vector<float> v{1.5f, NAN, -2.0f, INFINITY, 0.0f, -INFINITY, 7.0f, 3.25f};
+  for (bool big : {false, true})
+    for (const std::string ext : {".nii", ".nii.gz"}) {
+      const std::string path = dir.file(std::string(big ? "be" : "le") + ext);
+      write_reference(path, NIFTI_TYPE_FLOAT32, v, dims, 1.0, 0.0, NIFTI_FTYPE_NIFTI1_1, nullptr, big);
+      const Volume img = read_nifti(path);
+      EXPECT_EQ(img[0], 1.5f) << path;
+      EXPECT_TRUE(std::isnan(img[1])) << path;
+      EXPECT_EQ(img[3], INFINITY) << path;
+      EXPECT_EQ(img[5], -INFINITY) << path;
+      EXPECT_EQ(img[7], 3.25f) << path;
+    }
+  const std::vector<int16_t> w{-4096, -1, 0, 1, 100, 2000, 4094, 7};
+  write_reference(dir.file("be16.nii"), NIFTI_TYPE_INT16, w, dims, 2.0, 1.0, NIFTI_FTYPE_NIFTI2_1, nullptr, true);
+  const Volume img = read_nifti(dir.file("be16.nii"));
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_EQ(img[i], 2.0f * w[i] + 1.0f);
 }
 
 TEST(NiftiRead, ZeroSlopeMeansNoScaling) {
