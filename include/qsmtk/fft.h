@@ -9,7 +9,8 @@
 
 namespace qsmtk {
 
-/// Smallest n' >= n whose only prime factors are 2, 3, 5 and 7 (fast FFTW sizes).
+/// A length >= n whose only prime factors are 2, 3, 5 and 7, chosen for speed: the cheapest
+/// such length up to 25% above n under a cost model fitted to FFTW timings.
 int64_t fft_friendly_size(int64_t n);
 /// Dims of an FFT grid that holds `dims` with at least `pad[d]` zero voxels on each side
 /// (so periodic images are >= 2*pad apart), rounded up to FFT-friendly sizes.
