@@ -15,7 +15,7 @@ namespace {
 struct Args {
   std::string out_dir, case_name = "std", size = "default", subject = "01", session;
   uint64_t seed = 1;
-  std::string from_chi, mask, echo_times_ms, voxel_size;
+  std::string from_chi, mask, echo_times_ms, voxel_size, rotation;
   double field_strength = 0, snr = 0, pad_fraction = 0.1, r2star = 25;
   int lesions = 16, supersampling = 2;
   bool no_noise = false, no_phase_offset = false;
@@ -63,6 +63,9 @@ Command simulate_command() {
     app.add_option("--snr", a->snr, "Mean brain magnitude at the first echo over the noise SD (default: 100; lowsnr 33)")
         ->check(CLI::PositiveNumber);
     app.add_option("--voxel-size", a->voxel_size, "Output voxel size in mm, e.g. 1.2,1.2,2 (overrides the case's)");
+    app.add_option("--rotation-deg", a->rotation,
+                   "Head orientation: rotation of the slices about x, then y, then z, in degrees, e.g. 20,10,0 "
+                   "(any B0 direction; written as an oblique affine; overrides the case's)");
     app.add_option("--lesions", a->lesions, "Number of MS lesions")->check(CLI::Range(0, 40))->capture_default_str();
     app.add_flag("--no-noise", a->no_noise, "Noise-free signal");
     app.add_flag("--no-phase-offset", a->no_phase_offset, "No receiver phase offset");
@@ -99,6 +102,13 @@ Command simulate_command() {
       const auto v = parse_number_list(a->voxel_size, "--voxel-size");
       if (v.size() != 3 && v.size() != 1) throw std::invalid_argument("--voxel-size: give 1 or 3 values in mm");
       for (int d = 0; d < 3; ++d) o.acquisition.voxel_mm[d] = v[v.size() == 3 ? d : 0];
+    }
+    if (!a->rotation.empty()) {
+      const auto r = parse_number_list(a->rotation, "--rotation-deg");
+      if (r.size() != 3) throw std::invalid_argument("--rotation-deg: give 3 angles in degrees (about x, y, z)");
+      const double d = M_PI / 180;
+      o.acquisition.rotation = Mat3::rotation({1, 0, 0}, r[0] * d) * Mat3::rotation({0, 1, 0}, r[1] * d) *
+                               Mat3::rotation({0, 0, 1}, r[2] * d);
     }
     o.seed = a->seed;
     o.lesion_count = a->lesions;

@@ -3,6 +3,7 @@
 // depend on the thread count (fixed chunking, summed in order), so outputs are reproducible.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace qsmtk {
@@ -29,6 +30,10 @@ void parallel_for(int64_t n, F&& f) {
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) f(i);
 }
+
+/// Runs independent tasks (e.g. writing output files) on the threads; rethrows the first
+/// exception once all have finished.
+void run_tasks(const std::vector<std::function<void()>>& tasks);
 
 /// Sum of f(i) over [0, n) in double; bit-identical for any thread count.
 template <typename F>

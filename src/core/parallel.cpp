@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 namespace qsmtk {
@@ -28,6 +29,20 @@ int threads() {
 void set_threads(int n) {
   g_threads = n > 0 ? n : default_threads();
   omp_set_num_threads(g_threads);
+}
+
+void run_tasks(const std::vector<std::function<void()>>& tasks) {
+  std::exception_ptr first;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    try {
+      tasks[i]();
+    } catch (...) {
+#pragma omp critical(qsmtk_run_tasks)
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 }  // namespace qsmtk

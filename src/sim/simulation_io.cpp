@@ -1,12 +1,14 @@
 #include "qsmtk/sim/simulation_io.h"
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "qsmtk/io/atomic_file.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
 #include "qsmtk/io/tsv.h"
+#include "qsmtk/parallel.h"
 #include "qsmtk/physics.h"
 
 namespace qsmtk {
@@ -34,9 +36,14 @@ Json simulation_json(const Simulation& s, const std::string& source) {
   return j;
 }
 
-void write_image(const std::string& path, const Volume& v, const std::string& descrip, Json sidecar) {
-  write_nifti(path, v, descrip);
-  write_json(sidecar_path(path), sidecar);
+/// Files to write, run in parallel at the end (compression dominates the cost).
+using Tasks = std::vector<std::function<void()>>;
+
+void write_image(Tasks& tasks, const std::string& path, const Volume& v, const std::string& descrip, Json sidecar) {
+  tasks.push_back([=, &v] {
+    write_nifti(path, v, descrip);
+    write_json(sidecar_path(path), sidecar);
+  });
 }
 
 }  // namespace
@@ -52,6 +59,9 @@ SimulationPaths write_simulation(const Simulation& s, const std::string& out_dir
   make_directories(anat);
   const std::string prefix = e.prefix();
   const SimulationOptions& o = s.options;
+  Tasks tasks;
+  std::vector<Volume> echoes;  // one 3-D image per echo and part, kept alive for the tasks
+  echoes.reserve(static_cast<size_t>(2 * s.magnitude.frames()));
   for (int64_t t = 0; t < s.magnitude.frames(); ++t) {
     const std::string echo = "_echo-" + std::to_string(t + 1);
     for (const char* part : {"mag", "phase"}) {
@@ -65,8 +75,8 @@ SimulationPaths write_simulation(const Simulation& s, const std::string& out_dir
       j["Manufacturer"] = "qsmtk simulator";
       if (is_phase) j["Units"] = "rad";
       j["QsmtkSimulation"] = sim;
-      write_image(path, (is_phase ? s.phase : s.magnitude).extract_frame(t),
-                  is_phase ? "phase, rad" : "magnitude, a.u.", j);
+      echoes.push_back((is_phase ? s.phase : s.magnitude).extract_frame(t));
+      write_image(tasks, path, echoes.back(), is_phase ? "phase, rad" : "magnitude, a.u.", j);
       (is_phase ? p.phase : p.magnitude).push_back(path);
     }
   }
@@ -87,22 +97,22 @@ SimulationPaths write_simulation(const Simulation& s, const std::string& out_dir
   p.chi = name("_Chimap.nii.gz");
   Json chi_json = with_units("ppm", "true susceptibility (voxel mean of the supersampled model), relative to CSF; air 9.4");
   chi_json["Reference"] = "CSF";
-  write_image(p.chi, s.chi, "chi, ppm", chi_json);
+  write_image(tasks, p.chi, s.chi, "chi, ppm", chi_json);
   if (!s.chi_para.empty()) {
-    write_image(name("_desc-paramagnetic_Chimap.nii.gz"), s.chi_para, "chi para, ppm",
+    write_image(tasks, name("_desc-paramagnetic_Chimap.nii.gz"), s.chi_para, "chi para, ppm",
                 with_units("ppm", "paramagnetic susceptibility component (chi = para + dia)"));
-    write_image(name("_desc-diamagnetic_Chimap.nii.gz"), s.chi_dia, "chi dia, ppm",
+    write_image(tasks, name("_desc-diamagnetic_Chimap.nii.gz"), s.chi_dia, "chi dia, ppm",
                 with_units("ppm", "diamagnetic susceptibility component (chi = para + dia)"));
   }
-  write_image(name("_R2starmap.nii.gz"), s.r2star, "R2*, 1/s", with_units("1/s", "true R2* (voxel mean)"));
+  write_image(tasks, name("_R2starmap.nii.gz"), s.r2star, "R2*, 1/s", with_units("1/s", "true R2* (voxel mean)"));
   p.brain_mask = name("_desc-brain_mask.nii.gz");
   write_nifti(p.brain_mask, s.brain_mask, "brain mask");
   write_json(sidecar_path(p.brain_mask), with_units("", "true brain mask: parenchyma, ventricles, internal veins"));
   p.total_field = name("_desc-total_fieldmap.nii.gz");
-  write_image(p.total_field, s.total_field_hz, "total field, Hz",
+  write_image(tasks, p.total_field, s.total_field_hz, "total field, Hz",
               with_units("Hz", "true total field (voxel mean), all sources; f = gammabar B0 ppm"));
   p.local_field = name("_desc-local_fieldmap.nii.gz");
-  write_image(p.local_field, s.local_field_hz, "local field, Hz",
+  write_image(tasks, p.local_field, s.local_field_hz, "local field, Hz",
               with_units("Hz", "field of the sources inside the brain mask, chi demeaned in the mask"));
 
   if (!s.deep_grey.empty()) {
@@ -134,6 +144,7 @@ SimulationPaths write_simulation(const Simulation& s, const std::string& out_dir
                     {{"1", "CSF"}, {"2", "GM"}, {"3", "WM"}, {"4", "DeepGM"}, {"5", "Vein"}, {"6", "Lesion"},
                      {"7", "Calcification"}}});
   }
+  run_tasks(tasks);
   return p;
 }
 

@@ -223,7 +223,7 @@ TEST(Laplacian, NeumannStencilEqualsDivergenceOfGradient) {
   const int64_t N = voxel_count(n);
   std::vector<float> gx(N), gy(N), gz(N), div(N), lap(N);
   gradient_forward(x.data(), gx.data(), gy.data(), gz.data(), n, h);
-  divergence(gx.data(), gy.data(), gz.data(), div.data(), n, h);
+  divergence_backward(gx.data(), gy.data(), gz.data(), div.data(), n, h);
   laplacian_fd(x.data(), lap.data(), n, h, Boundary::neumann);
   const std::vector<double> ref(lap.begin(), lap.end());
   EXPECT_LT(test::relative_max_error(div.data(), ref), 1e-5);
@@ -253,17 +253,44 @@ TEST(Gradient, ForwardAndBackwardDifferencesOfARamp) {
       }
 }
 
-TEST(Gradient, DivergenceIsNegativeAdjoint) {
+TEST(Gradient, DivergencesAreNegativeAdjoints) {
   const Dims n{11, 7, 9};
   const Vec3 h{0.8, 1.0, 1.5};
   const int64_t N = voxel_count(n);
   const auto x = random_vector(N, 41);
   const auto g = random_vector(3 * N, 42);
   std::vector<float> gx(N), gy(N), gz(N), div(N);
-  gradient_forward(x.data(), gx.data(), gy.data(), gz.data(), n, h);
-  divergence(g.data(), g.data() + N, g.data() + 2 * N, div.data(), n, h);
-  const double lhs = inner(gx.data(), g.data(), N) + inner(gy.data(), g.data() + N, N) +
-                     inner(gz.data(), g.data() + 2 * N, N);
-  const double rhs = -inner(x.data(), div.data(), N);
-  EXPECT_LT(std::abs(lhs - rhs) / std::abs(lhs), 1e-5);
+  for (bool forward : {true, false}) {
+    if (forward) {
+      gradient_forward(x.data(), gx.data(), gy.data(), gz.data(), n, h);
+      divergence_backward(g.data(), g.data() + N, g.data() + 2 * N, div.data(), n, h);
+    } else {
+      gradient_backward(x.data(), gx.data(), gy.data(), gz.data(), n, h);
+      divergence_forward(g.data(), g.data() + N, g.data() + 2 * N, div.data(), n, h);
+    }
+    const double lhs = inner(gx.data(), g.data(), N) + inner(gy.data(), g.data() + N, N) +
+                       inner(gz.data(), g.data() + 2 * N, N);
+    const double rhs = -inner(x.data(), div.data(), N);
+    EXPECT_LT(std::abs(lhs - rhs) / std::abs(lhs), 1e-5) << (forward ? "forward" : "backward");
+  }
+}
+
+TEST(Laplacian, OperatorsAreSelfAdjoint) {
+  const Dims n{13, 10, 8};
+  const Vec3 h{0.7, 1.0, 1.8};
+  const int64_t N = voxel_count(n);
+  const auto x = random_vector(N, 51), y = random_vector(N, 52);
+  std::vector<float> ax(N), ay(N);
+  for (auto b : {Boundary::periodic, Boundary::neumann}) {
+    laplacian_fd(x.data(), ax.data(), n, h, b);
+    laplacian_fd(y.data(), ay.data(), n, h, b);
+    EXPECT_LT(adjoint_mismatch(x, ax, y, ay), 1e-6);
+  }
+  for (auto type : {LaplacianType::continuous, LaplacianType::discrete}) {
+    Convolver conv(n, fft_padded_dims(n, {3, 3, 3}));
+    const SpectralKernel k = laplacian_kernel(conv.fft_dims(), h, type);
+    conv.apply(x.data(), k, ax.data());
+    conv.apply(y.data(), k, ay.data());
+    EXPECT_LT(adjoint_mismatch(x, ax, y, ay), 1e-6);
+  }
 }

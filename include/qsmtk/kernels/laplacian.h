@@ -14,7 +14,7 @@ SpectralKernel laplacian_kernel(const Dims& fft_dims, const Vec3& voxel_mm, Lapl
 
 enum class Boundary {
   periodic,  ///< wraps around; matches the discrete FFT Laplacian on the same grid
-  neumann,   ///< mirror (zero normal derivative); equals divergence(gradient_forward(x))
+  neumann,   ///< mirror (zero normal derivative); equals divergence_backward(gradient_forward(x))
 };
 
 /// 7-point finite-difference Laplacian of `in` (dims, voxel size in mm) into `out`.
