@@ -8,6 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "qsmtk/io/json.h"
+
+namespace qsmtk {
+struct Comparison;
+}
+
 namespace qsmtk::app {
 
 struct Command {
@@ -28,16 +34,10 @@ Command compare_command();
 Command demo_command();
 Command info_command();
 
+/// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
+Json comparison_json(const Comparison& c);
+
 /// Parses "5,10.5,16" (or space separated) into numbers; throws naming `what` on bad input.
 std::vector<double> parse_number_list(const std::string& text, const std::string& what);
 
-}  // namespace qsmtk::app
-
-#include "qsmtk/io/json.h"
-namespace qsmtk {
-struct Comparison;
-}
-namespace qsmtk::app {
-/// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
-Json comparison_json(const Comparison& c);
 }  // namespace qsmtk::app

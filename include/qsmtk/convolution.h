@@ -20,11 +20,12 @@ class Convolver {
   const Dims& fft_dims() const { return fft_.dims(); }
   RealFFT3& fft() { return fft_; }
 
-  /// out = crop(IFFT(K * FFT(pad(in)))). `in` and `out` may be the same array.
-  void apply(const float* in, const SpectralKernel& kernel, float* out);
+  /// out = crop(IFFT(K * FFT(pad(in - offset)))). `in` and `out` may be the same array.
+  /// `offset` is the value of the surrounding medium (the padding stands for it).
+  void apply(const float* in, const SpectralKernel& kernel, float* out, float offset = 0.0f);
 
-  /// Zero-pads `in` into fft().real().
-  void pad(const float* in);
+  /// Copies `in - offset` into fft().real() and zeroes the padding.
+  void pad(const float* in, float offset = 0.0f);
   /// Copies the volume region of fft().real() to out, times `scale`.
   void crop(float* out, float scale = 1.0f);
   /// Multiplies fft().spectrum() by `kernel` * `scale`.

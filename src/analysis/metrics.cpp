@@ -99,13 +99,18 @@ double masked_ratio(const Volume& a, const Volume& b, const Mask& mask) {
 
 }  // namespace
 
-double nrmse_percent(const Volume& truth, const Volume& test, const Mask& mask) {
-  double mt, mx;
-  const auto t = demeaned_in_mask(truth, mask, mt), x = demeaned_in_mask(test, mask, mx);
-  const int64_t n = mask.voxels();
+namespace {
+double nrmse_of_demeaned(const std::vector<double>& t, const std::vector<double>& x) {
+  const int64_t n = int64_t(t.size());
   const double num = deterministic_sum(n, [&](int64_t i) { return (x[i] - t[i]) * (x[i] - t[i]); });
   const double den = deterministic_sum(n, [&](int64_t i) { return t[i] * t[i]; });
   return den > 0 ? 100.0 * std::sqrt(num / den) : 0.0;
+}
+}  // namespace
+
+double nrmse_percent(const Volume& truth, const Volume& test, const Mask& mask) {
+  double mt, mx;
+  return nrmse_of_demeaned(demeaned_in_mask(truth, mask, mt), demeaned_in_mask(test, mask, mx));
 }
 
 Comparison compare_maps(const Volume& truth, const Volume& test, const Mask& mask, const LabelImage* labels,
@@ -123,7 +128,7 @@ Comparison compare_maps(const Volume& truth, const Volume& test, const Mask& mas
 
   double mt, mx;
   const auto t = demeaned_in_mask(truth, mask, mt), x = demeaned_in_mask(test, mask, mx);
-  c.nrmse_pct = nrmse_percent(truth, test, mask);
+  c.nrmse_pct = nrmse_of_demeaned(t, x);
 
   const Dims& dims = truth.dims();
   SpatialFilter log_filter(dims, 7, log_kernel(7, 1.5));

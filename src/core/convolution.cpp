@@ -12,7 +12,7 @@ Convolver::Convolver(const Dims& dims, const Dims& fft_dims) : dims_(dims), fft_
     if (fft_dims[d] < dims[d]) throw std::invalid_argument("FFT grid smaller than the volume");
 }
 
-void Convolver::pad(const float* in) {
+void Convolver::pad(const float* in, float offset) {
   const Dims& p = fft_.dims();
   float* r = fft_.real();
   const int64_t nx = dims_[0], ny = dims_[1], nz = dims_[2];
@@ -23,8 +23,14 @@ void Convolver::pad(const float* in) {
       return;
     }
     for (int64_t j = 0; j < ny; ++j) {
-      std::memcpy(slice + j * p[0], in + nx * (j + ny * k), sizeof(float) * nx);
-      std::memset(slice + j * p[0] + nx, 0, sizeof(float) * (p[0] - nx));
+      const float* src = in + nx * (j + ny * k);
+      float* dst = slice + j * p[0];
+      if (offset == 0.0f) {
+        std::memcpy(dst, src, sizeof(float) * nx);
+      } else {
+        for (int64_t i = 0; i < nx; ++i) dst[i] = src[i] - offset;
+      }
+      std::memset(dst + nx, 0, sizeof(float) * (p[0] - nx));
     }
     std::memset(slice + ny * p[0], 0, sizeof(float) * p[0] * (p[1] - ny));
   });
@@ -53,8 +59,8 @@ void Convolver::multiply_spectrum(const SpectralKernel& kernel, float scale) {
   });
 }
 
-void Convolver::apply(const float* in, const SpectralKernel& kernel, float* out) {
-  pad(in);
+void Convolver::apply(const float* in, const SpectralKernel& kernel, float* out, float offset) {
+  pad(in, offset);
   fft_.forward();
   multiply_spectrum(kernel, 1.0f / static_cast<float>(fft_.real_size()));
   fft_.backward();

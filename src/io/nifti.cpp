@@ -167,7 +167,6 @@ Volume read_nifti(const std::string& path, NiftiHeader* header_out) {
   if (!ok) fail(path, "image data could not be read (file truncated or corrupt)");
   if (nim->byteorder != nifti_short_order() && nim->swapsize > 1)
     nifti_swap_Nbytes(h.grid.voxels() * h.frames, nim->swapsize, raw.data());
-  nim->data = nullptr;
   const void* data = raw.data();
   Volume v(h.grid, h.frames);
   const int64_t n = v.size();

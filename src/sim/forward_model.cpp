@@ -116,15 +116,15 @@ Volume block_mean(const Volume& fine, int factor, const Grid& out_grid) {
 
 namespace {
 
-/// Sum of fine voxels over blocks of r^3 divided by r^3 (missing voxels beyond the edge count
-/// as zero, i.e. the surrounding medium once `outside` has been subtracted).
-Volume coarse_mean(const Volume& fine, int64_t r, const Dims& nc) {
+/// Mean of (fine - outside) over blocks of r^3 fine voxels; voxels beyond the edge of the fine
+/// grid are the surrounding medium and count as zero.
+Volume coarse_mean(const Volume& fine, float outside, int64_t r, const Dims& nc) {
   Volume c(Grid{nc});
   const Dims& n = fine.dims();
   parallel_for(nc[2], [&](int64_t kc) {
     for (int64_t k = kc * r; k < std::min(n[2], (kc + 1) * r); ++k)
       for (int64_t j = 0; j < n[1]; ++j)
-        for (int64_t i = 0; i < n[0]; ++i) c(i / r, j / r, kc) += fine[i + n[0] * (j + n[1] * k)];
+        for (int64_t i = 0; i < n[0]; ++i) c(i / r, j / r, kc) += fine[i + n[0] * (j + n[1] * k)] - outside;
   });
   const float w = 1.0f / float(r * r * r);
   for (float& v : c) v *= w;
@@ -163,20 +163,19 @@ void add_interpolated(Volume& fine, const Volume& coarse, int64_t r) {
   });
 }
 
-Volume convolve_dipole(const Volume& chi, const Dims& cell, const Vec3& h, const Vec3& b0, DipoleKernelType type,
-                       double taper) {
+Volume convolve_dipole(const Volume& chi, float outside, const Dims& cell, const Vec3& h, const Vec3& b0,
+                       DipoleKernelType type, double taper) {
   Convolver conv(chi.dims(), cell);
   Volume field(chi.grid());
-  conv.apply(chi.data(), dipole_kernel(cell, h, b0, type, taper), field.data());
+  conv.apply(chi.data(), dipole_kernel(cell, h, b0, type, taper), field.data(), outside);
   return field;
 }
 
 }  // namespace
 
-Volume fine_field_ppm(Volume& chi, double outside, const Vec3& h, const Vec3& b0, const FieldOptions& o) {
-  const int64_t count = chi.size();
-  parallel_for(count, [&](int64_t i) { chi[i] -= float(outside); });
+Volume fine_field_ppm(const Volume& chi, double outside, const Vec3& h, const Vec3& b0, const FieldOptions& o) {
   const Dims& n = chi.dims();
+  const float out = float(outside);  // the zero padding stands for this medium
   // Coarse block size r (fine voxels); the fine cell is r times the coarse cell, so both
   // computations see the same periodic images.
   const int64_t r = o.far_field_correction
@@ -187,16 +186,16 @@ Volume fine_field_ppm(Volume& chi, double outside, const Vec3& h, const Vec3& b0
   const Dims cell{cell_c[0] * r, cell_c[1] * r, cell_c[2] * r};
   log::verbose("dipole field on a " + std::to_string(cell[0]) + "x" + std::to_string(cell[1]) + "x" +
                std::to_string(cell[2]) + " FFT grid");
-  Volume field = convolve_dipole(chi, cell, h, b0, o.kernel, o.nyquist_taper);
+  Volume field = convolve_dipole(chi, out, cell, h, b0, o.kernel, o.nyquist_taper);
   if (o.far_field_correction) {
     const Vec3 hc = double(r) * h;
-    const Volume coarse = coarse_mean(chi, r, nc);
-    const Volume near_images = convolve_dipole(coarse, cell_c, hc, b0, o.kernel, o.nyquist_taper);
-    Volume far_images = convolve_dipole(coarse, fft_padded_dims(nc, fft_pad_fraction(nc, o.far_pad, 1)), hc, b0, o.kernel, o.nyquist_taper);
+    const Volume coarse = coarse_mean(chi, out, r, nc);
+    const Volume near_images = convolve_dipole(coarse, 0.0f, cell_c, hc, b0, o.kernel, o.nyquist_taper);
+    Volume far_images = convolve_dipole(coarse, 0.0f, fft_padded_dims(nc, fft_pad_fraction(nc, o.far_pad, 1)), hc,
+                                        b0, o.kernel, o.nyquist_taper);
     for (int64_t i = 0; i < far_images.size(); ++i) far_images[i] -= near_images[i];
     add_interpolated(field, far_images, r);
   }
-  parallel_for(count, [&](int64_t i) { chi[i] += float(outside); });
   return field;
 }
 

@@ -42,8 +42,9 @@ struct FieldOptions {
 /// Relative field (ppm) of chi on the fine grid, chi taken as `outside` beyond the grid.
 /// The fine convolution sees periodic images of the head one padded cell away; their field
 /// (smooth inside the head) is replaced by that of images 5 cells away, computed on a coarse
-/// grid: field = fine(cell c) + interp(coarse(cell 5c) - coarse(cell c)). chi is restored.
-Volume fine_field_ppm(Volume& chi, double outside, const Vec3& voxel_mm, const Vec3& b0, const FieldOptions& options);
+/// grid: field = fine(cell c) + interp(coarse(cell 5c) - coarse(cell c)).
+Volume fine_field_ppm(const Volume& chi, double outside, const Vec3& voxel_mm, const Vec3& b0,
+                      const FieldOptions& options);
 
 struct SignalOptions {
   double b0_tesla = 3;
