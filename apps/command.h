@@ -33,6 +33,7 @@ Command simulate_command();
 Command compare_command();
 Command demo_command();
 Command info_command();
+Command fieldmap_command();
 
 /// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
 Json comparison_json(const Comparison& c);

@@ -6,7 +6,7 @@
 namespace qsmtk::app {
 
 std::vector<Command> all_commands() {
-  return {simulate_command(), compare_command(), demo_command(), info_command()};
+  return {fieldmap_command(), simulate_command(), compare_command(), demo_command(), info_command()};
 }
 
 std::vector<double> parse_number_list(const std::string& text, const std::string& what) {

@@ -23,3 +23,42 @@ void write_dataset_description(const std::string& root, const std::string& name,
 Json qsmtk_generated_by(const std::string& description = "");
 
 }  // namespace qsmtk
+
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace qsmtk {
+
+/// A BIDS file name split into entities (in file order), suffix and extension.
+struct BidsName {
+  std::vector<std::pair<std::string, std::string>> entities;  // e.g. {"sub","01"}, {"echo","2"}
+  std::string suffix;     // e.g. MEGRE
+  std::string extension;  // e.g. .nii.gz
+  std::string get(const std::string& key) const;  // "" when absent
+};
+/// Parses "sub-01_ses-1_echo-2_part-phase_MEGRE.nii.gz"; nullopt for a non-BIDS name.
+std::optional<BidsName> parse_bids_name(const std::string& filename);
+
+/// The JSON metadata of a BIDS data file, with the inheritance principle: every .json from the
+/// dataset root down to the file's folder whose entities are a subset of the file's and whose
+/// suffix matches, merged from the top down (deeper and more specific files win).
+Json bids_metadata(const std::string& root, const std::string& data_file);
+
+/// One multi-echo acquisition's files: per echo, magnitude and phase (or real and imaginary).
+struct EchoFiles {
+  std::string magnitude, phase, real, imaginary;
+};
+struct ScanFiles {
+  BidsEntities entities;
+  std::vector<EchoFiles> echoes;       // ordered by echo
+  std::vector<Json> metadata;          // per echo (phase or real file's, else magnitude's)
+  std::string source = "bids";         // bids | nifti | dicom
+};
+
+/// Every MEGRE acquisition (sub, ses, acq, run) in a BIDS dataset, optionally only for the given
+/// participant labels (with or without "sub-"). Throws with the file name when an acquisition is
+/// incomplete (an echo without its magnitude or phase, gaps in echo numbers).
+std::vector<ScanFiles> find_megre_scans(const std::string& root, const std::vector<std::string>& participants = {});
+
+}  // namespace qsmtk

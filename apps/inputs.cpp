@@ -1,0 +1,101 @@
+#include "inputs.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "qsmtk/io/dicom.h"
+#include "qsmtk/log.h"
+#include "qsmtk/process.h"
+
+namespace qsmtk::app {
+namespace fs = std::filesystem;
+
+void declare_inputs(CLI::App& app, InputArgs& a, bool sources) {
+  const std::string g = "Input";
+  if (sources) {
+    app.add_option("--bids", a.bids, "BIDS dataset with MEGRE images (echo-, part-mag/phase or part-real/imag)")
+        ->check(CLI::ExistingDirectory)
+        ->group(g);
+    app.add_option("--participant-label", a.participants, "Only these participants (with --bids)")->group(g);
+    app.add_option("--session", a.session, "Only this session (with --bids)")->group(g);
+    app.add_option("--dicom", a.dicom, "DICOM folder (any order, classic or enhanced, .dcm.gz too); needs dcm2niix")
+        ->check(CLI::ExistingDirectory)
+        ->group(g);
+  }
+  app.add_option("--mag", a.magnitude, "Magnitude: one 4-D NIfTI or one file per echo")->group(g);
+  app.add_option("--phase", a.phase, "Phase: one 4-D NIfTI or one file per echo (any stored units)")->group(g);
+  app.add_option("--echo-times", a.echo_times,
+                 "Echo times with their unit, e.g. 5,10,15ms or 0.005,0.01,0.015s (default: the JSON sidecars)")
+      ->group(g);
+  app.add_option("--field-strength", a.field_strength, "B0 in tesla (default: the sidecars)")
+      ->check(CLI::Range(0.1, 21.0))
+      ->group(g);
+  app.add_option("--phase-units", a.phase_units,
+                 "How stored phase maps to radians: auto, radians, siemens12 (0..4095), siemens-signed (-4096..4094), "
+                 "mrad (Philips), rescale (min..max to -pi..pi)")
+      ->check(CLI::IsMember({"auto", "radians", "siemens12", "siemens-signed", "mrad", "rescale"}))
+      ->capture_default_str()
+      ->group(g);
+  app.add_flag("--flip-phase", a.flip_phase, "The data follow phase = phi0 - 2 pi f TE; flip them (recorded)")->group(g);
+  app.add_option("--readout", a.readout, "monopolar, or bipolar (refused: not modelled)")
+      ->check(CLI::IsMember({"monopolar", "bipolar"}))
+      ->capture_default_str()
+      ->group(g);
+}
+
+LoadOptions load_options(const InputArgs& a) {
+  LoadOptions o;
+  if (!a.echo_times.empty()) o.echo_times_s = parse_echo_times(a.echo_times);
+  o.b0_tesla = a.field_strength;
+  o.phase_units = parse_phase_units(a.phase_units);
+  o.flip_phase = a.flip_phase;
+  o.readout = a.readout;
+  return o;
+}
+
+MultiEchoData InputScan::load(const InputArgs& args) const {
+  MultiEchoData d = load_multi_echo(files, load_options(args));
+  if (files.source == "dicom" && !files.metadata.empty() && files.metadata[0].contains("ConversionSoftwareVersion"))
+    d.provenance["dcm2niix"] = files.metadata[0]["ConversionSoftwareVersion"];
+  return d;
+}
+
+std::vector<InputScan> find_inputs(const InputArgs& a, const std::string& work_parent) {
+  const int sources = int(!a.bids.empty()) + int(!a.dicom.empty()) + int(!a.magnitude.empty() || !a.phase.empty());
+  if (sources == 0) throw std::invalid_argument("no input: give --bids DIR, --dicom DIR, or --mag and --phase");
+  if (sources > 1) throw std::invalid_argument("give one input: --bids, --dicom, or --mag/--phase");
+  std::vector<InputScan> out;
+  if (!a.bids.empty()) {
+    for (ScanFiles& s : find_megre_scans(a.bids, a.participants)) {
+      if (!a.session.empty() && s.entities.session != a.session) continue;
+      InputScan in;
+      in.label = s.entities.prefix();
+      in.files = std::move(s);
+      out.push_back(std::move(in));
+    }
+    if (out.empty()) throw std::invalid_argument(a.bids + ": no MEGRE acquisitions found for the chosen participants");
+  } else if (!a.dicom.empty()) {
+    std::shared_ptr<std::string> owner(new std::string(make_temp_dir(work_parent, ".qsmtk-dicom-")), [](std::string* p) {
+      std::error_code ec;
+      fs::remove_all(*p, ec);
+      delete p;
+    });
+    DicomConversion c = convert_dicom(a.dicom, *owner);
+    for (const auto& n : c.notes) log::info("DICOM: " + n);
+    for (ScanFiles& s : c.scans) {
+      InputScan in;
+      in.label = s.entities.prefix();
+      in.files = std::move(s);
+      in.temp_dir = owner;
+      out.push_back(std::move(in));
+    }
+  } else {
+    InputScan in;
+    in.files = scan_from_files(a.magnitude, a.phase);
+    in.label = in.files.entities.prefix();
+    out.push_back(std::move(in));
+  }
+  return out;
+}
+
+}  // namespace qsmtk::app

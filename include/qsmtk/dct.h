@@ -1,0 +1,30 @@
+#pragma once
+// 3-D discrete cosine transforms (FFTW r2r, DCT-II forward / DCT-III backward), which
+// diagonalise the 7-point Laplacian with Neumann (mirror) boundaries: Poisson solves in O(N log N).
+#include <memory>
+
+#include "qsmtk/volume.h"
+
+namespace qsmtk {
+
+class RealDCT3 {
+ public:
+  explicit RealDCT3(const Dims& dims);
+  ~RealDCT3();
+  RealDCT3(const RealDCT3&) = delete;
+  RealDCT3& operator=(const RealDCT3&) = delete;
+  float* data();             // in-place buffer, x fastest
+  void forward();            // DCT-II
+  void backward();           // DCT-III, unscaled: backward(forward(x)) = 8 N x
+  const Dims& dims() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Solves L u = f with the 7-point Laplacian (voxel size in mm) and Neumann boundaries, u with
+/// zero mean (the constant is undetermined). f is 3-D.
+Volume solve_poisson_neumann(const Volume& f);
+
+}  // namespace qsmtk
