@@ -34,6 +34,10 @@ Command compare_command();
 Command demo_command();
 Command info_command();
 Command fieldmap_command();
+Command mask_command();
+Command unwrap_command();
+Command r2star_command();
+Command swi_command();
 
 /// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
 Json comparison_json(const Comparison& c);

@@ -6,7 +6,8 @@
 namespace qsmtk::app {
 
 std::vector<Command> all_commands() {
-  return {fieldmap_command(), simulate_command(), compare_command(), demo_command(), info_command()};
+  return {fieldmap_command(), mask_command(),     unwrap_command(), r2star_command(), swi_command(),
+          simulate_command(), compare_command(), demo_command(),  info_command()};
 }
 
 std::vector<double> parse_number_list(const std::string& text, const std::string& what) {

@@ -82,6 +82,9 @@ std::vector<InputScan> find_inputs(const InputArgs& a, const std::string& work_p
     });
     DicomConversion c = convert_dicom(a.dicom, *owner);
     for (const auto& n : c.notes) log::info("DICOM: " + n);
+    if (c.scans.empty())
+      throw std::invalid_argument(a.dicom + ": no multi-echo gradient-echo series with magnitude and phase found" +
+                                  (c.notes.empty() ? std::string() : " (" + c.notes.front() + ")"));
     for (ScanFiles& s : c.scans) {
       InputScan in;
       in.label = s.entities.prefix();

@@ -1,5 +1,6 @@
 // BIDS MEGRE discovery and sidecar inheritance.
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -34,13 +35,18 @@ std::optional<BidsName> parse_bids_name(const std::string& filename) {
     if (us == std::string::npos) break;
     start = us + 1;
   }
-  if (parts.size() < 2) return std::nullopt;
+  auto alnum = [](const std::string& x) {
+    return !x.empty() && std::all_of(x.begin(), x.end(), [](unsigned char c) { return std::isalnum(c) != 0; });
+  };
+  if (!alnum(parts.back())) return std::nullopt;
   b.suffix = parts.back();
   parts.pop_back();
   for (const auto& p : parts) {
     const size_t dash = p.find('-');
-    if (dash == std::string::npos || dash == 0 || dash + 1 == p.size()) return std::nullopt;
-    b.entities.emplace_back(p.substr(0, dash), p.substr(dash + 1));
+    if (dash == std::string::npos) return std::nullopt;
+    const std::string key = p.substr(0, dash), value = p.substr(dash + 1);
+    if (!alnum(key) || !alnum(value)) return std::nullopt;
+    b.entities.emplace_back(key, value);
   }
   return b;
 }

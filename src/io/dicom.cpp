@@ -126,6 +126,7 @@ DicomConversion convert_dicom(const std::string& dicom_dir, const std::string& w
     it.echo = integer(it.meta, "EchoNumber", 0);
     it.te = it.meta.contains("EchoTime") && it.meta["EchoTime"].is_number() ? it.meta["EchoTime"].get<double>() : 0;
     it.part = part_of(it.meta, stem);
+    c.converted.push_back(it.nii);
     const NiftiHeader h = read_nifti_header(it.nii);
     const std::string key = text(it.meta, "ProtocolName") + "|" + text(it.meta, "SeriesDescription") + "|" +
                             h.grid.describe();
@@ -182,9 +183,6 @@ DicomConversion convert_dicom(const std::string& dicom_dir, const std::string& w
       c.scans.push_back(std::move(s));
     }
   }
-  if (c.scans.empty())
-    throw std::invalid_argument(dicom_dir + ": no multi-echo gradient-echo series with magnitude and phase found" +
-                                (c.notes.empty() ? std::string() : " (" + c.notes.front() + ")"));
   return c;
 }
 

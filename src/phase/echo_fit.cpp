@@ -92,6 +92,30 @@ FieldFit fit_field(const Volume& phase, const Volume& magnitude, const std::vect
       omega = lf.slope;
       phi0 = lf.intercept;
       if (method == EchoFitMethod::complex_nonlinear) {
+        auto cost = [&](double w0, double& best_phi0) {
+          // phi0 in closed form for a given frequency: the angle of the weighted phasor sum.
+          double re = 0, im = 0;
+          for (int64_t e = 0; e < n; ++e) re += w[e] * std::cos(y[e] - w0 * te[e]), im += w[e] * std::sin(y[e] - w0 * te[e]);
+          best_phi0 = std::atan2(im, re);
+          double c = 0;
+          for (int64_t e = 0; e < n; ++e) c += w[e] * (1 - std::cos(y[e] - best_phi0 - w0 * te[e]));
+          return c;
+        };
+        double worst = 0;
+        for (int64_t e = 0; e < n; ++e) worst = std::max(worst, std::fabs(y[e] - phi0 - omega * te[e]));
+        if (worst > 1.0) {
+          // A single echo may carry a 2 pi error: search frequencies around the linear fit in
+          // quarter-cycle steps over the echo span before refining.
+          const double step = 2 * M_PI / (4 * (te[n - 1] - te[0]));
+          double best = INFINITY, best_omega = omega, best_phi0 = phi0;
+          for (int s = -8; s <= 8; ++s) {
+            double p0;
+            const double c = cost(omega + s * step, p0);
+            if (c < best) best = c, best_omega = omega + s * step, best_phi0 = p0;
+          }
+          omega = best_omega;
+          phi0 = best_phi0;
+        }
         for (int it = 0; it < 10; ++it) {
           double g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0;
           for (int64_t e = 0; e < n; ++e) {

@@ -50,7 +50,8 @@ PhaseScaling detect_phase_scaling(const Volume& phase, const std::string& manufa
     std::string m = manufacturer;
     std::transform(m.begin(), m.end(), m.begin(), ::tolower);
     const double tol = 1e-3;
-    if (lo >= -M_PI - tol && hi <= M_PI + tol) u = PhaseUnits::radians;
+    // Wrapped phase covers the circle (noise alone does); a tiny range is some other unit.
+    if (lo >= -M_PI - tol && hi <= M_PI + tol && hi - lo > M_PI) u = PhaseUnits::radians;
     else if (integers && lo >= 0 && hi <= 4095) u = PhaseUnits::siemens_12bit;
     else if (integers && lo >= -4096 && hi <= 4095 && lo < -4 && m.find("philips") == std::string::npos)
       u = PhaseUnits::siemens_signed;

@@ -21,3 +21,16 @@ assert_stdout_has() { grep -qF -- "$1" "$WORK/stdout" || { cat "$WORK/stdout" >&
 json_get() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 # assert_py EXPR : fails unless the Python expression is true
 assert_py() { "$PY" -c "import sys; sys.exit(0 if ($1) else 1)" || fail "not true: $1"; }
+# nii_py FILE... EXPR : evaluates a Python expression with numpy as np and the images loaded
+# as a, b, c, ... (nibabel, float arrays); prints the result.
+nii_py() {
+  local expr="${@: -1}"
+  "$PY" - "$@" <<'PYEOF'
+import sys, numpy as np, nibabel as nib
+files, expr = sys.argv[1:-1], sys.argv[-1]
+env = {"np": np}
+for name, f in zip("abcdefgh", files):
+    env[name] = np.asarray(nib.load(f).dataobj, dtype=np.float64)
+print(eval(expr, env))
+PYEOF
+}

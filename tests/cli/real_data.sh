@@ -18,4 +18,18 @@ assert_py "$(json_get mag.json 'j["min"]') >= 0"
 [[ "$(json_get phase.json 'j["affine"]')" == "$(json_get mag.json 'j["affine"]')" ]] || fail "mag/phase affines"
 "$QSMTK" info --json "$R/phase_with_nan.nii" > nan.json
 [[ "$(json_get nan.json 'j["nonfinite_voxels"]')" == 1280 ]] || fail "1280 NaNs"
+
+# DICOM folders through dcm2niix into field maps (unsorted Siemens, gzipped Philips).
+if command -v dcm2niix >/dev/null; then
+  "$QSMTK" fieldmap sie --dicom "$QSMTK_REAL_DATA/siemens-6echo-phantom-dicom" -q > sie.txt
+  S=$(ls sie/sub-01/anat/*_desc-total_fieldmap.json)
+  assert_py "'$(json_get $S 'j["Provenance"]["dcm2niix"]')'.startswith('v1')"
+  [[ $(json_get $S 'j["Provenance"]["PhaseScaling"]["Units"]') == siemens12 ]] || fail "Siemens scaling"
+  [[ $(json_get $S 'j["ImagingFrequency"]') == 123.259 ]] || fail "imaging frequency"
+  "$QSMTK" fieldmap phi --dicom "$QSMTK_REAL_DATA/philips-2echo-brain-dicom/classic" -q > phi.txt
+  assert_file $(ls phi/sub-01/anat/*_desc-total_fieldmap.nii.gz)
+  [[ -z $(ls -A phi | grep qsmtk-dicom) ]] || fail "the DICOM working folder was left behind"
+else
+  echo "dcm2niix not installed: DICOM part skipped"
+fi
 echo ok

@@ -14,9 +14,11 @@ struct DicomConversion {
   std::string work_dir;           // converted NIfTI/JSON live here (the caller removes it)
   std::vector<ScanFiles> scans;   // multi-echo GRE acquisitions with magnitude and phase
   std::vector<std::string> notes; // series that were not usable, and why
+  std::vector<std::string> converted;  // every NIfTI dcm2niix wrote
 };
 
-/// Converts every DICOM under `dicom_dir` into `work_dir` (created) and groups the results.
+/// Converts every DICOM under `dicom_dir` into `work_dir` (created) and groups the results
+/// (`scans` may be empty: `notes` says why).
 /// Magnitude and phase series are paired by protocol and series number (Siemens writes phase as
 /// the next series); echoes come from EchoNumber (or ascending EchoTime); the part from
 /// ImageType (P/PHASE, REAL, IMAGINARY, else magnitude).

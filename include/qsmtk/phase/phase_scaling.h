@@ -26,7 +26,7 @@ struct PhaseScaling {
 };
 
 /// Decides how stored values map to radians from their range over all echoes (NaN ignored):
-/// within [-pi, pi] (1e-3 tolerance) -> radians; integers in [0, 4095] -> Siemens 12-bit;
+/// within [-pi, pi] (1e-3 tolerance) and spanning more than pi -> radians; integers in [0, 4095] -> Siemens 12-bit;
 /// integers in [-4096, 4095] reaching below -4 -> Siemens signed; within +-3142.6 and above 4,
 /// or the manufacturer is Philips -> milliradians; anything else -> rescale.
 PhaseScaling detect_phase_scaling(const Volume& phase, const std::string& manufacturer = "",
