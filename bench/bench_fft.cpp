@@ -69,4 +69,3 @@ static void BM_PlanCreation(benchmark::State& state) {
 }
 BENCHMARK(BM_PlanCreation)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-BENCHMARK_MAIN();

@@ -14,8 +14,7 @@ namespace {
 /// Removes voxels flagged `csf` that are connected through flagged voxels to the edge of m
 /// (seeds: flagged voxels within `edge_mm` of the outside, as partial-volume bone at the very
 /// edge is not flagged).
-Mask peel(const Mask& m, const Mask& csf, double edge_mm) {
-  const Volume edge_distance = distance_to_outside_sq(m, true);
+Mask peel(const Mask& m, const Mask& csf, const Volume& edge_distance, double edge_mm) {
   const float edge2 = float(edge_mm * edge_mm);
   const Dims& n = m.dims();
   Mask removed(m.grid());
@@ -62,10 +61,10 @@ Mask brain_mask(const Volume& magnitude, const std::vector<double>& te, const Br
     for (int64_t q = 0; q < m.voxels(); ++q) csf[q] = (m0[q] > 0 && ml[q] > o.csf_decay_ratio * m0[q]) ? 1 : 0;
     // The partial-volume rim left at the skull is a thin shell around the removed CSF: open to
     // cut it off before the largest component is kept and holes are filled.
-    const Mask peeled = largest_component(open(peel(m, csf, o.csf_edge_mm), o.close_mm), 6);
+    const Volume depth2 = distance_to_outside_sq(m, true);
+    const Mask peeled = largest_component(open(peel(m, csf, depth2, o.csf_edge_mm), o.close_mm), 6);
     // Outer CSF is a layer a few mm thick (sulci included). When much of what would go lies
     // deeper, the object is not a brain in CSF (a water phantom, say): keep the BET region.
-    const Volume depth2 = distance_to_outside_sq(m, true);
     int64_t removed = 0, deep = 0;
     for (int64_t q = 0; q < m.voxels(); ++q)
       if (m[q] && !peeled[q]) {
