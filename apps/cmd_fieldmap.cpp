@@ -40,7 +40,9 @@ Json sidecar(const MultiEchoData& d, const Volume& like, const std::string& unit
   j["TimingSeconds"] = t;
   j["Provenance"] = d.provenance;
   j["GeneratedBy"] = qsmtk_generated_by("qsmtk fieldmap");
-  if (!d.warnings.empty()) j["Warnings"] = d.warnings;
+  std::vector<std::string> warnings = d.warnings;
+  warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
+  if (!warnings.empty()) j["Warnings"] = warnings;
   return j;
 }
 }  // namespace

@@ -63,6 +63,11 @@ FieldMapResult map_field(const Volume& magnitude, const Volume& phase, const std
   timer.done("mask");
 
   Volume ph = phase;
+  if (ne == 1) {
+    r.warnings.push_back("one echo: the receiver phase offset cannot be separated from the field; the field map "
+                         "includes offset / (2 pi TE), a smooth term that background removal mostly takes away");
+    log::warn(r.warnings.back());
+  }
   if (o.remove_offset && ne >= 2) {
     log::Progress p("Phase offset (MCPC-3D-S)", 1);
     r.phase_offset = estimate_phase_offset(phase, magnitude, r.mask, te);

@@ -38,6 +38,7 @@ struct FieldMapResult {
   R2StarMaps r2star;        // empty unless computed
   SwiImages swi;            // empty unless computed
   std::string r2star_method;
+  std::vector<std::string> warnings;
   std::vector<std::pair<std::string, double>> seconds;  // time per step
 };
 
