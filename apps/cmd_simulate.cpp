@@ -9,6 +9,7 @@
 #include "qsmtk/log.h"
 #include "qsmtk/sim/phantom.h"
 #include "qsmtk/sim/simulation_io.h"
+#include "qsmtk/strings.h"
 
 namespace qsmtk::app {
 namespace {
@@ -91,7 +92,7 @@ Command simulate_command() {
     }
     if (!a->echo_times_ms.empty()) {
       o.acquisition.echo_times_s.clear();
-      for (double ms : parse_number_list(a->echo_times_ms, "--echo-times-ms")) {
+      for (double ms : parse_numbers(a->echo_times_ms, "--echo-times-ms")) {
         if (!(ms > 0.1 && ms < 500))
           throw std::invalid_argument("--echo-times-ms: " + std::to_string(ms) + " is not an echo time in ms");
         o.acquisition.echo_times_s.push_back(ms / 1000);
@@ -99,12 +100,12 @@ Command simulate_command() {
     }
     if (a->snr > 0) o.acquisition.snr = a->snr;
     if (!a->voxel_size.empty()) {
-      const auto v = parse_number_list(a->voxel_size, "--voxel-size");
+      const auto v = parse_numbers(a->voxel_size, "--voxel-size");
       if (v.size() != 3 && v.size() != 1) throw std::invalid_argument("--voxel-size: give 1 or 3 values in mm");
       for (int d = 0; d < 3; ++d) o.acquisition.voxel_mm[d] = v[v.size() == 3 ? d : 0];
     }
     if (!a->rotation.empty()) {
-      const auto r = parse_number_list(a->rotation, "--rotation-deg");
+      const auto r = parse_numbers(a->rotation, "--rotation-deg");
       if (r.size() != 3) throw std::invalid_argument("--rotation-deg: give 3 angles in degrees (about x, y, z)");
       const double d = M_PI / 180;
       o.acquisition.rotation = Mat3::rotation({1, 0, 0}, r[0] * d) * Mat3::rotation({0, 1, 0}, r[1] * d) *

@@ -42,7 +42,5 @@ Command swi_command();
 /// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
 Json comparison_json(const Comparison& c);
 
-/// Parses "5,10.5,16" (or space separated) into numbers; throws naming `what` on bad input.
-std::vector<double> parse_number_list(const std::string& text, const std::string& what);
 
 }  // namespace qsmtk::app

@@ -34,4 +34,19 @@ Comparison compare_maps(const Volume& truth, const Volume& test, const Mask& mas
 /// 100 ||x - t|| / ||t|| over the mask after demeaning each there.
 double nrmse_percent(const Volume& truth, const Volume& test, const Mask& mask);
 
+/// How well a field map matches the truth (docs/accuracy.md, field mapping).
+struct FieldMapScore {
+  double dice = 0;                    // estimated vs true brain mask
+  double wrong_multiple_pct = 0;      // unwrapped phase off the true phase by a non-majority 2 pi multiple
+  double rms_error_hz = 0;            // field error about its mean, mask eroded by `erode_mm`
+  double rms_noise_hz = 0;            // RMS of the predicted field SD there
+  double median_error_over_noise = 0; // median |error| / (0.6745 median SD): 1 when the error is the noise
+};
+
+/// Scores `unwrapped` (4-D, offset removed), `field_hz` and `noise_hz` inside mask AND true_mask
+/// against the true total field; wrong multiples counted over all echoes.
+FieldMapScore score_field_map(const Mask& mask, const Mask& true_mask, const Volume& unwrapped,
+                              const std::vector<double>& echo_times_s, const Volume& field_hz,
+                              const Volume& noise_hz, const Volume& true_field_hz, double erode_mm = 2.0);
+
 }  // namespace qsmtk

@@ -2,10 +2,13 @@
 // et al. MRM 2018) and SSIM (Wang et al., IEEE TIP 2004) for susceptibility maps.
 #include "qsmtk/metrics.h"
 
+#include <algorithm>
 #include <cmath>
+#include <climits>
 #include <stdexcept>
 
 #include "qsmtk/convolution.h"
+#include "qsmtk/mask/morphology.h"
 #include "qsmtk/parallel.h"
 
 namespace qsmtk {
@@ -178,6 +181,53 @@ Comparison compare_maps(const Volume& truth, const Volume& test, const Mask& mas
     }
   }
   return c;
+}
+
+FieldMapScore score_field_map(const Mask& mask, const Mask& truth_mask, const Volume& unwrapped,
+                              const std::vector<double>& te, const Volume& field, const Volume& noise,
+                              const Volume& true_field, double erode_mm) {
+  FieldMapScore s;
+  s.dice = dice(mask, truth_mask);
+  const int64_t nv = mask.voxels();
+  int64_t wrong = 0, total = 0;
+  for (int64_t e = 0; e < unwrapped.frames(); ++e) {
+    std::map<int64_t, int64_t> votes;
+    std::vector<int64_t> k(size_t(nv), INT64_MIN);
+    for (int64_t q = 0; q < nv; ++q)
+      if (mask[q] && truth_mask[q]) {
+        k[size_t(q)] = std::llround((unwrapped.frame(e)[q] - 2 * M_PI * true_field[q] * te[size_t(e)]) / (2 * M_PI));
+        ++votes[k[size_t(q)]];
+      }
+    int64_t mode = 0, best = -1;
+    for (const auto& [key, n] : votes)
+      if (n > best) best = n, mode = key;
+    for (int64_t v : k)
+      if (v != INT64_MIN) wrong += v != mode, ++total;
+  }
+  s.wrong_multiple_pct = total ? 100.0 * double(wrong) / double(total) : 0.0;
+  const Mask inner = erode(mask, erode_mm);
+  double mean = 0;
+  int64_t n = 0;
+  for (int64_t q = 0; q < nv; ++q)
+    if (inner[q] && truth_mask[q]) mean += field[q] - true_field[q], ++n;
+  if (n == 0) return s;
+  mean /= double(n);
+  double se = 0, sn = 0;
+  std::vector<double> ae, sd;
+  for (int64_t q = 0; q < nv; ++q)
+    if (inner[q] && truth_mask[q]) {
+      const double e = field[q] - true_field[q] - mean;
+      se += e * e;
+      sn += double(noise[q]) * noise[q];
+      ae.push_back(std::fabs(e));
+      sd.push_back(noise[q]);
+    }
+  std::nth_element(ae.begin(), ae.begin() + ae.size() / 2, ae.end());
+  std::nth_element(sd.begin(), sd.begin() + sd.size() / 2, sd.end());
+  s.rms_error_hz = std::sqrt(se / double(n));
+  s.rms_noise_hz = std::sqrt(sn / double(n));
+  s.median_error_over_noise = ae[ae.size() / 2] / (0.6745 * sd[sd.size() / 2]);
+  return s;
 }
 
 }  // namespace qsmtk

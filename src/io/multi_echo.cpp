@@ -12,6 +12,7 @@
 #include "qsmtk/log.h"
 #include "qsmtk/parallel.h"
 #include "qsmtk/physics.h"
+#include "qsmtk/strings.h"
 
 namespace qsmtk {
 namespace fs = std::filesystem;
@@ -30,23 +31,9 @@ std::vector<double> parse_echo_times(const std::string& text) {
   };
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
   if (!strip("ms", 1e-3)) strip("s", 1.0);
-  std::vector<double> v;
-  for (char& c : t)
-    if (c == ',' || c == ';') c = ' ';
-  std::istringstream in(t);
-  std::string tok;
-  while (in >> tok) {
-    size_t used = 0;
-    double x = 0;
-    try {
-      x = std::stod(tok, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != tok.size() || !(x > 0)) throw std::invalid_argument("echo times: '" + tok + "' is not a positive number");
-    v.push_back(x);
-  }
-  if (v.empty()) throw std::invalid_argument("echo times: none given");
+  std::vector<double> v = parse_numbers(t, "echo times");
+  for (double x : v)
+    if (!(x > 0)) throw std::invalid_argument("echo times: " + std::to_string(x) + " is not positive");
   if (unit == 0) {
     const double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
     if (lo >= 1.0) unit = 1e-3;

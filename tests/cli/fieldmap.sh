@@ -34,6 +34,11 @@ A=data/sub-01/anat/sub-01
 same=$(nii_py plain/sub-01/anat/sub-01_desc-total_fieldmap.nii.gz out/sub-01/anat/sub-01_desc-total_fieldmap.nii.gz 'float(np.abs(a-b).max())')
 assert_py "$same < 1e-4"
 
+# One echo: works, and the sidecar says the offset could not be removed.
+"$QSMTK" fieldmap one --mag ${A}_echo-2_part-mag_MEGRE.nii.gz --phase ${A}_echo-2_part-phase_MEGRE.nii.gz \
+  --echo-times 11ms --field-strength 3 -q > /dev/null 2> one.txt
+json_get one/sub-01/anat/sub-01_desc-total_fieldmap.json 'j["Warnings"][0]' | grep -q "one echo" || fail "one-echo warning"
+
 # Stage commands.
 "$QSMTK" mask --mag ${A}_echo-{1,2,3,4,5}_part-mag_MEGRE.nii.gz --echo-times 5,11,17,23,29ms --out m.nii.gz -q > /dev/null
 same=$(nii_py m.nii.gz out/sub-01/anat/sub-01_desc-brain_mask.nii.gz 'int(np.sum(a != b))')

@@ -8,6 +8,7 @@
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/multi_echo.h"
 #include "qsmtk/io/nifti.h"
+#include "test_util.h"
 
 using namespace qsmtk;
 namespace fs = std::filesystem;
@@ -15,14 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Dataset {
-  fs::path root;
-  Dataset() {
-    root = fs::temp_directory_path() / ("qsmtk-bids-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  ~Dataset() { fs::remove_all(root); }
+  test::TempDir dir;
+  fs::path root = dir.path;
   std::string path(const std::string& rel) const { return (root / rel).string(); }
   void image(const std::string& rel, const Grid& g, float value, int64_t frames = 1) {
     fs::create_directories(fs::path(path(rel)).parent_path());

@@ -13,23 +13,14 @@
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
 #include "qsmtk/io/tsv.h"
+#include "test_util.h"
 
 using namespace qsmtk;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("qsmtk-test-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 /// Writes `values` as a NIfTI-1 or NIfTI-2 file with a header built by nifticlib's own
 /// conversion and plain znz writes (independent of qsmtk's writer).

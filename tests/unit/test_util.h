@@ -1,13 +1,32 @@
 #pragma once
 // Helpers shared by the unit tests: random volumes, inner products, a slow DFT reference.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <complex>
 #include <cstdint>
+#include <filesystem>
+#include <string>
 #include <vector>
 
 #include "qsmtk/random.h"
 #include "qsmtk/volume.h"
 
 namespace qsmtk::test {
+
+/// A fresh folder per test (named after it), removed afterwards.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("qsmtk-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 inline std::vector<float> random_vector(int64_t n, uint64_t seed) {
   std::vector<float> v(static_cast<size_t>(n));

@@ -1,0 +1,30 @@
+#include "qsmtk/strings.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace qsmtk {
+
+std::vector<double> parse_numbers(const std::string& text, const std::string& what) {
+  std::string t = text;
+  for (char& c : t)
+    if (c == ',' || c == ';') c = ' ';
+  std::istringstream in(t);
+  std::vector<double> values;
+  std::string token;
+  while (in >> token) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(token, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != token.size()) throw std::invalid_argument(what + ": '" + token + "' is not a number");
+    values.push_back(v);
+  }
+  if (values.empty()) throw std::invalid_argument(what + ": no values given");
+  return values;
+}
+
+}  // namespace qsmtk
