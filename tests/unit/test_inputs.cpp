@@ -11,6 +11,7 @@
 #include "test_util.h"
 
 using namespace qsmtk;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,14 +34,6 @@ struct Dataset {
 
 const Grid kG = Grid::centred({6, 5, 4}, {2, 2, 2});
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using test::TempDir;
+using test::error_of;
 
 /// Writes `values` as a NIfTI-1 or NIfTI-2 file with a header built by nifticlib's own
 /// conversion and plain znz writes (independent of qsmtk's writer).
@@ -205,16 +206,6 @@ TEST(NiftiWrite, MasksAndLabels) {
   EXPECT_THROW(read_nifti_labels(dir.file("f.nii")), std::runtime_error);
 }
 
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
 
 TEST(NiftiRead, BadFilesGiveOneClearMessageNamingTheFile) {
   TempDir dir;

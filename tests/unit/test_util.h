@@ -6,6 +6,7 @@
 #include <complex>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,16 @@
 #include "qsmtk/volume.h"
 
 namespace qsmtk::test {
+
+/// The message of the exception f throws ("" when it throws none).
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
 
 /// A fresh folder per test (named after it), removed afterwards.
 struct TempDir {
