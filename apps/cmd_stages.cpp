@@ -71,7 +71,9 @@ Command mask_command() {
       "bright at every echo, is removed from the outside using its slow decay between the first and last echo "
       "(needs echoes spanning >= 10 ms; skipped when what decays like CSF is not a thin outer layer, e.g. in a "
       "water phantom); the boundary is smoothed, holes filled, the largest component kept, and the mask optionally "
-      "eroded.";
+      "eroded. Fast-decaying tissue at the edge (sinuses, bone and air partial volume) is removed the same way. "
+      "qsmtk fieldmap then also drops edge voxels whose fitted field is unreliable (noise above twice the median), "
+      "which needs the phase.";
   c.references = {"Smith SM. Fast robust automated brain extraction. Hum Brain Mapp 2002;17:143-155."};
   c.declare = [a](CLI::App& app) {
     app.add_option("--mag", a->in.magnitude, "Magnitude: one 4-D NIfTI or one file per echo")->required();

@@ -38,6 +38,7 @@ Command mask_command();
 Command unwrap_command();
 Command r2star_command();
 Command swi_command();
+Command bgremove_command();
 
 /// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
 Json comparison_json(const Comparison& c);

@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "case_args.h"
 #include "qsmtk/log.h"
 #include "qsmtk/metrics.h"
 #include "qsmtk/parallel.h"
@@ -18,15 +18,9 @@
 using namespace qsmtk;
 
 int main(int argc, char** argv) {
-  log::set_level(log::Level::quiet);
-  set_threads(0);
-  std::string size = "default";
-  std::vector<std::string> cases;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--size") && i + 1 < argc) size = argv[++i];
-    else cases.push_back(argv[i]);
-  }
-  if (cases.empty()) cases = {"std", "oblique", "aniso", "lowsnr", "7t"};
+  const bench::CaseArgs args = bench::parse_case_args(argc, argv);
+  const std::string& size = args.size;
+  const std::vector<std::string>& cases = args.cases;
   std::printf("| case | grid | mask Dice | wrong 2pi multiples | field RMS error (Hz) | predicted noise RMS (Hz) | "
               "median abs error / median noise SD | WM R2* error | mask | offset | unwrap | echo fit | R2* | total |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");

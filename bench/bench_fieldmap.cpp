@@ -11,13 +11,13 @@
 #include "qsmtk/phase/offset.h"
 #include "qsmtk/phase/unwrap.h"
 #include "qsmtk/relax/r2star.h"
-#include "qsmtk/sim/phantom.h"
+#include "phantom_data.h"
 
 using namespace qsmtk;
 
 namespace {
 struct Data {
-  Simulation sim;
+  const Simulation& sim = bench::default_phantom();
   std::vector<double> te;
   Mask mask;
   Volume corrected, unwrapped;
@@ -25,13 +25,8 @@ struct Data {
 Data& data() {
   static std::unique_ptr<Data> d;
   if (!d) {
-    log::set_level(log::Level::quiet);
-    set_threads(0);
     d = std::make_unique<Data>();
-    SimulationOptions o;
-    o.acquisition = simulation_case("std", "default");
-    d->sim = simulate_phantom(o);
-    d->te = o.acquisition.echo_times_s;
+    d->te = simulation_case("std", "default").echo_times_s;
     d->mask = brain_mask(d->sim.magnitude, d->te);
     d->corrected = remove_phase_offset(d->sim.phase, estimate_phase_offset(d->sim.phase, d->sim.magnitude, d->mask, d->te));
     d->unwrapped = unwrap_echoes(d->corrected, d->sim.magnitude, d->mask, d->te);

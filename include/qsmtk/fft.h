@@ -52,6 +52,15 @@ class RealFFT3 {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Transforms run so far by every RealFFT3 (forward and backward each count one) and the voxels
+/// they covered: benchmarks compare a method's time with its transforms' cost (the FFT floor).
+struct FftCounters {
+  int64_t transforms = 0;
+  int64_t voxels = 0;
+  Dims last_dims{0, 0, 0};  // grid of the latest transform
+};
+FftCounters fft_counters();
+
 /// Signed frequency index of bin i on an axis of length n: 0..ceil(n/2)-1, then -floor(n/2)..-1.
 inline int64_t frequency_index(int64_t i, int64_t n) { return i <= (n - 1) / 2 ? i : i - n; }
 /// True for the unpaired Nyquist bin of an even-length axis, whose sign is ambiguous.

@@ -3,6 +3,7 @@
 #include <fftw3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -124,7 +125,28 @@ int64_t RealFFT3::real_size() const { return impl_->n_real; }
 int64_t RealFFT3::spectrum_size() const { return impl_->n_spec; }
 float* RealFFT3::real() { return impl_->real; }
 std::complex<float>* RealFFT3::spectrum() { return reinterpret_cast<std::complex<float>*>(impl_->spec); }
-void RealFFT3::forward() { fftwf_execute(impl_->fwd); }
-void RealFFT3::backward() { fftwf_execute(impl_->bwd); }
+namespace {
+std::atomic<int64_t> g_transforms{0};
+std::atomic<int64_t> g_transformed_voxels{0};
+std::atomic<int64_t> g_last_dims[3] = {0, 0, 0};
+void count_transform(const Dims& d, int64_t n) {
+  g_transforms.fetch_add(1, std::memory_order_relaxed);
+  g_transformed_voxels.fetch_add(n, std::memory_order_relaxed);
+  for (int i = 0; i < 3; ++i) g_last_dims[i].store(d[i], std::memory_order_relaxed);
+}
+}  // namespace
+
+void RealFFT3::forward() {
+  count_transform(impl_->dims, impl_->n_real);
+  fftwf_execute(impl_->fwd);
+}
+void RealFFT3::backward() {
+  count_transform(impl_->dims, impl_->n_real);
+  fftwf_execute(impl_->bwd);
+}
+
+FftCounters fft_counters() {
+  return {g_transforms.load(), g_transformed_voxels.load(), {g_last_dims[0].load(), g_last_dims[1].load(), g_last_dims[2].load()}};
+}
 
 }  // namespace qsmtk

@@ -9,42 +9,6 @@
 #include "qsmtk/mask/morphology.h"
 
 namespace qsmtk {
-namespace {
-
-/// Removes voxels flagged `csf` that are connected through flagged voxels to the edge of m
-/// (seeds: flagged voxels within `edge_mm` of the outside, as partial-volume bone at the very
-/// edge is not flagged).
-Mask peel(const Mask& m, const Mask& csf, const Volume& edge_distance, double edge_mm) {
-  const float edge2 = float(edge_mm * edge_mm);
-  const Dims& n = m.dims();
-  Mask removed(m.grid());
-  std::vector<int64_t> stack;
-  auto seed_or_grow = [&](int64_t q) {
-    if (m[q] && csf[q] && !removed[q]) {
-      removed[q] = 1;
-      stack.push_back(q);
-    }
-  };
-  for (int64_t q = 0; q < m.size(); ++q)
-    if (edge_distance[q] <= edge2) seed_or_grow(q);
-  while (!stack.empty()) {
-    const int64_t q = stack.back();
-    stack.pop_back();
-    const int64_t i = q % n[0], j = (q / n[0]) % n[1], k = q / (n[0] * n[1]);
-    if (i > 0) seed_or_grow(q - 1);
-    if (i + 1 < n[0]) seed_or_grow(q + 1);
-    if (j > 0) seed_or_grow(q - n[0]);
-    if (j + 1 < n[1]) seed_or_grow(q + n[0]);
-    if (k > 0) seed_or_grow(q - n[0] * n[1]);
-    if (k + 1 < n[2]) seed_or_grow(q + n[0] * n[1]);
-  }
-  Mask out(m.grid());
-  for (int64_t q = 0; q < m.size(); ++q) out[q] = (m[q] && !removed[q]) ? 1 : 0;
-  return out;
-}
-
-}  // namespace
-
 Mask brain_mask(const Volume& magnitude, const std::vector<double>& te, const BrainMaskOptions& o) {
   if (magnitude.frames() != int64_t(te.size()) && !te.empty())
     throw std::invalid_argument("brain mask: " + std::to_string(magnitude.frames()) + " magnitude echoes but " +
@@ -62,7 +26,7 @@ Mask brain_mask(const Volume& magnitude, const std::vector<double>& te, const Br
     // The partial-volume rim left at the skull is a thin shell around the removed CSF: open to
     // cut it off before the largest component is kept and holes are filled.
     const Volume depth2 = distance_to_outside_sq(m, true);
-    const Mask peeled = largest_component(open(peel(m, csf, depth2, o.csf_edge_mm), o.close_mm), 6);
+    const Mask peeled = largest_component(open(peel_from_edge(m, csf, o.csf_edge_mm), o.close_mm), 6);
     // Outer CSF is a layer a few mm thick (sulci included). When much of what would go lies
     // deeper, the object is not a brain in CSF (a water phantom, say): keep the BET region.
     int64_t removed = 0, deep = 0;
@@ -76,6 +40,31 @@ Mask brain_mask(const Volume& magnitude, const std::vector<double>& te, const Br
     } else {
       m = peeled;
       log::verbose("brain mask: after removing outer CSF " + std::to_string(count(m)) + " voxels");
+    }
+  }
+  if (o.fast_decay_factor > 0 && last > 0 && te[last] - te[0] >= 0.010) {
+    const float* m0 = magnitude.frame(0);
+    const float* ml = magnitude.frame(last);
+    const double span = te[last] - te[0];
+    Volume r2(m.grid());
+    std::vector<float> inside;
+    for (int64_t q = 0; q < m.voxels(); ++q) {
+      r2[q] = (m0[q] > 0 && ml[q] > 0) ? float(std::log(double(m0[q]) / ml[q]) / span) : 1e4f;
+      if (m[q]) inside.push_back(r2[q]);
+    }
+    if (!inside.empty()) {
+      std::nth_element(inside.begin(), inside.begin() + inside.size() / 2, inside.end());
+      const double limit = o.fast_decay_factor * std::max(1.0, double(inside[inside.size() / 2]));
+      const Volume depth2 = distance_to_outside_sq(m, true);
+      const float max_depth2 = float(o.fast_decay_max_depth_mm * o.fast_decay_max_depth_mm);
+      Mask fast(m.grid());
+      for (int64_t q = 0; q < m.voxels(); ++q) fast[q] = r2[q] > limit && depth2[q] <= max_depth2;
+      // Opened like the CSF step: the removal leaves thin fragments and bridges along the edge,
+      // where unwrapping would enter through a single voxel.
+      const Mask kept = largest_component(open(peel_from_edge(m, fast, o.csf_edge_mm), o.close_mm), 6);
+      log::verbose("brain mask: " + std::to_string(count(m) - count(kept)) + " fast-decaying edge voxels (R2* > " +
+                   std::to_string(int(limit)) + " /s) removed");
+      m = kept;
     }
   }
   if (o.close_mm > 0) m = close(m, o.close_mm);

@@ -199,6 +199,37 @@ LabelImage connected_components(const Mask& m, int connectivity, int32_t* count_
   return labels;
 }
 
+Mask peel_from_edge(const Mask& m, const Mask& flagged, double seed_depth_mm) {
+  require_same_space(m.grid(), flagged.grid(), "peel: mask and flags");
+  const Volume depth2 = distance_to_outside_sq(m, true);
+  const float seed2 = float(seed_depth_mm * seed_depth_mm);
+  const Dims& n = m.dims();
+  Mask removed(m.grid());
+  std::vector<int64_t> stack;
+  auto grow = [&](int64_t q) {
+    if (m[q] && flagged[q] && !removed[q]) {
+      removed[q] = 1;
+      stack.push_back(q);
+    }
+  };
+  for (int64_t q = 0; q < m.voxels(); ++q)
+    if (depth2[q] <= seed2) grow(q);
+  while (!stack.empty()) {
+    const int64_t q = stack.back();
+    stack.pop_back();
+    const int64_t i = q % n[0], j = (q / n[0]) % n[1], k = q / (n[0] * n[1]);
+    if (i > 0) grow(q - 1);
+    if (i + 1 < n[0]) grow(q + 1);
+    if (j > 0) grow(q - n[0]);
+    if (j + 1 < n[1]) grow(q + n[0]);
+    if (k > 0) grow(q - n[0] * n[1]);
+    if (k + 1 < n[2]) grow(q + n[0] * n[1]);
+  }
+  Mask out(m.grid());
+  for (int64_t q = 0; q < m.voxels(); ++q) out[q] = (m[q] && !removed[q]) ? 1 : 0;
+  return out;
+}
+
 Mask largest_component(const Mask& m, int connectivity) {
   int32_t n = 0;
   const LabelImage l = connected_components(m, connectivity, &n);

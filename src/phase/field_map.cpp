@@ -1,10 +1,12 @@
 #include "qsmtk/phase/field_map.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
 
 #include "qsmtk/log.h"
+#include "qsmtk/mask/morphology.h"
 #include "qsmtk/parallel.h"
 #include "qsmtk/phase/offset.h"
 
@@ -39,6 +41,34 @@ bool evenly_spaced(const std::vector<double>& te) {
     if (std::fabs((te[e] - te[e - 1]) - (te[1] - te[0])) > 1e-3 * (te[1] - te[0])) return false;
   return true;
 }
+/// Drops unreliable edge voxels (see FieldMapOptions::edge_noise_factor) from the mask and
+/// clears the field, its noise and the unwrapped phase there.
+void refine_mask_by_noise(FieldMapResult& r, double factor, double max_depth_mm, double seed_depth_mm) {
+  std::vector<float> noise;
+  for (int64_t q = 0; q < r.mask.voxels(); ++q)
+    if (r.mask[q] && std::isfinite(r.fit.noise_hz[q])) noise.push_back(r.fit.noise_hz[q]);
+  if (noise.empty()) return;
+  std::nth_element(noise.begin(), noise.begin() + noise.size() / 2, noise.end());
+  const float limit = float(factor * noise[noise.size() / 2]);
+  const Volume depth2 = distance_to_outside_sq(r.mask, true);
+  const float max_depth2 = float(max_depth_mm * max_depth_mm);
+  Mask unreliable(r.mask.grid());
+  for (int64_t q = 0; q < r.mask.voxels(); ++q)
+    unreliable[q] = r.mask[q] && depth2[q] <= max_depth2 && !(r.fit.noise_hz[q] <= limit);
+  const Mask kept = largest_component(peel_from_edge(r.mask, unreliable, seed_depth_mm), 6);
+  int64_t removed = 0;
+  for (int64_t q = 0; q < r.mask.voxels(); ++q) {
+    if (!r.mask[q] || kept[q]) continue;
+    ++removed;
+    r.fit.field_hz[q] = 0;
+    r.fit.noise_hz[q] = 0;
+    for (int64_t e = 0; e < r.unwrapped.frames(); ++e) r.unwrapped.frame(e)[q] = 0;
+  }
+  r.mask = kept;
+  log::verbose("field map: " + std::to_string(removed) + " unreliable edge voxels (noise > " + std::to_string(limit) +
+               " Hz) left the mask");
+}
+
 }  // namespace
 
 FieldMapResult map_field(const Volume& magnitude, const Volume& phase, const std::vector<double>& te,
@@ -94,6 +124,10 @@ FieldMapResult map_field(const Volume& magnitude, const Volume& phase, const std
     r.fit = fit_field(r.unwrapped, magnitude, te, r.mask, o.fit);
   }
   timer.done("echo fit");
+  if (!o.user_mask && o.edge_noise_factor > 0) {
+    refine_mask_by_noise(r, o.edge_noise_factor, o.edge_noise_max_depth_mm, o.mask.csf_edge_mm);
+    timer.done("mask refinement");
+  }
 
   if (o.r2star && ne >= 3) {
     R2StarMethod m = o.r2star_method;

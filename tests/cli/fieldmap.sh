@@ -15,10 +15,14 @@ for s in 01 02; do
   [[ $(json_get ${P}_desc-total_fieldmap.json 'len(j["EchoTime"])') == 5 ]] || fail "echo times"
   [[ $(json_get ${P}_desc-total_fieldmap.json 'j["Provenance"]["PhaseScaling"]["Units"]') == radians ]] || fail "phase"
   T=data/derivatives/truth/sub-$s/anat/sub-$s
-  # Field within a few tenths of a Hz of the truth in the (true) brain; mask overlap high.
+  # Field within a few tenths of a Hz of the truth in the (true) brain; the outermost voxel layer,
+  # partial volume with bone and air at 2 mm, may carry a wrong 2 pi, but few voxels do.
   rms=$(nii_py ${P}_desc-total_fieldmap.nii.gz ${T}_desc-total_fieldmap.nii.gz ${T}_desc-brain_mask.nii.gz ${P}_desc-brain_mask.nii.gz \
-    'float(np.sqrt(np.mean(((a-b)[(c>0)&(d>0)] - np.mean((a-b)[(c>0)&(d>0)]))**2)))')
-  assert_py "$rms < 1.5"
+    'float(np.sqrt(np.mean(((a-b)[(c>0)&inner(d)] - np.mean((a-b)[(c>0)&inner(d)]))**2)))')
+  assert_py "$rms < 0.5"
+  wrong=$(nii_py ${P}_desc-total_fieldmap.nii.gz ${T}_desc-total_fieldmap.nii.gz ${T}_desc-brain_mask.nii.gz ${P}_desc-brain_mask.nii.gz \
+    'float(np.mean(np.abs((a-b-np.median((a-b)[(c>0)&(d>0)]))[(c>0)&(d>0)]) > 5))')
+  assert_py "$wrong < 0.001"
   dice=$(nii_py ${P}_desc-brain_mask.nii.gz ${T}_desc-brain_mask.nii.gz '2*float(((a>0)&(b>0)).sum())/float((a>0).sum()+(b>0).sum())')
   assert_py "$dice > 0.9"  # 2 mm voxels; the 1 mm default phantom reaches 0.989 (unit test)
   wm=$(nii_py ${P}_R2starmap.nii.gz ${T}_R2starmap.nii.gz ${T}_desc-tissue_dseg.nii.gz ${P}_desc-brain_mask.nii.gz \
@@ -41,8 +45,10 @@ json_get one/sub-01/anat/sub-01_desc-total_fieldmap.json 'j["Warnings"][0]' | gr
 
 # Stage commands.
 "$QSMTK" mask --mag ${A}_echo-{1,2,3,4,5}_part-mag_MEGRE.nii.gz --echo-times 5,11,17,23,29ms --out m.nii.gz -q > /dev/null
-same=$(nii_py m.nii.gz out/sub-01/anat/sub-01_desc-brain_mask.nii.gz 'int(np.sum(a != b))')
-[[ $same == 0 ]] || fail "mask command differs from fieldmap's mask"
+# fieldmap's mask is the mask command's, less the edge voxels with unreliable phase (a few %).
+extra=$(nii_py m.nii.gz out/sub-01/anat/sub-01_desc-brain_mask.nii.gz 'int(np.sum((b > 0) & (a == 0)))')
+[[ $extra == 0 ]] || fail "fieldmap's mask has voxels the mask command's lacks"
+assert_py "$(nii_py m.nii.gz out/sub-01/anat/sub-01_desc-brain_mask.nii.gz 'float(np.sum(b > 0) / np.sum(a > 0))') > 0.95"
 "$QSMTK" r2star --mag ${A}_echo-{1,2,3,4,5}_part-mag_MEGRE.nii.gz --echo-times 0.005,0.011,0.017,0.023,0.029s \
   --mask m.nii.gz --method nonlinear --out-prefix r -q > /dev/null
 assert_file r_R2starmap.nii.gz r_T2starmap.nii.gz r_S0map.nii.gz

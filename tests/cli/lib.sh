@@ -22,13 +22,21 @@ json_get() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2
 # assert_py EXPR : fails unless the Python expression is true
 assert_py() { "$PY" -c "import sys; sys.exit(0 if ($1) else 1)" || fail "not true: $1"; }
 # nii_py FILE... EXPR : evaluates a Python expression with numpy as np and the images loaded
-# as a, b, c, ... (nibabel, float arrays); prints the result.
+# as a, b, c, ... (nibabel, float arrays); prints the result. inner(m): m > 0 without its
+# outermost voxel layer (6-neighbour erosion).
 nii_py() {
   local expr="${@: -1}"
   "$PY" - "$@" <<'PYEOF'
 import sys, numpy as np, nibabel as nib
 files, expr = sys.argv[1:-1], sys.argv[-1]
-env = {"np": np}
+def inner(m):
+    m = m > 0
+    out = m.copy()
+    for axis in range(3):
+        for shift in (1, -1):
+            out &= np.roll(m, shift, axis=axis)
+    return out
+env = {"np": np, "inner": inner}
 for name, f in zip("abcdefgh", files):
     env[name] = np.asarray(nib.load(f).dataobj, dtype=np.float64)
 print(eval(expr, env))

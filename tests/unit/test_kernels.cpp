@@ -123,17 +123,30 @@ TEST(DipoleConvolution, ConvolverReusesPlanAcrossCalls) {
   EXPECT_EQ(in_place, a);
 }
 
-TEST(SmvKernel, SphereOffsetsOnAnisotropicGrid) {
-  // r = 2 mm on 1x1x2 mm voxels: |i|,|j| <= 2, |k| <= 1.
-  const auto o = sphere_offsets({1, 1, 2}, 2.0);
-  int count = 0, max_k = 0;
-  for (const auto& v : o) {
-    EXPECT_LE(v[0] * v[0] + v[1] * v[1] + 4 * v[2] * v[2], 4);
-    max_k = std::max(max_k, std::abs(v[2]));
-    ++count;
+TEST(SmvKernel, BallIsIsotropicOnAnisotropicVoxels) {
+  // Partial-volume weights: sum 1 and the same second moment along every axis (what makes
+  // harmonic fields keep their value), close to the ball's r^2/5; a binary ball misses by ~10%.
+  const Vec3 h{1.25, 1.25, 2.0};
+  const double r = 4.0;
+  const auto ball = ball_voxels(h, r);
+  double sum = 0, m[3] = {0, 0, 0};
+  for (const auto& v : ball) {
+    sum += v.weight;
+    for (int d = 0; d < 3; ++d) m[d] += v.weight * (v.offset[d] * h[d]) * (v.offset[d] * h[d]);
+    EXPECT_GT(v.weight, 0);
   }
-  EXPECT_EQ(max_k, 1);
-  EXPECT_EQ(count, 13 + 2 * 1);  // 13 in the k = 0 plane (disc r=2), the centre voxel above and below
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+  for (int d = 0; d < 3; ++d) EXPECT_NEAR(m[d] / (r * r / 5), 1.0, 0.1) << "axis " << d;
+  EXPECT_LT(std::fabs(m[0] - m[2]) / m[0], 2e-3);
+  EXPECT_LT(std::fabs(m[0] - m[1]) / m[0], 2e-3);
+  double binary[3] = {0, 0, 0};
+  for (int k = -2; k <= 2; ++k)
+    for (int j = -3; j <= 3; ++j)
+      for (int i = -3; i <= 3; ++i)
+        if (std::pow(i * h[0], 2) + std::pow(j * h[1], 2) + std::pow(k * h[2], 2) <= r * r) {
+          binary[0] += std::pow(i * h[0], 2), binary[2] += std::pow(k * h[2], 2);
+        }
+  EXPECT_GT(std::fabs(binary[0] - binary[2]) / binary[0], 0.05);  // the defect this fixes
   EXPECT_THROW(smv_kernel({16, 16, 16}, {1, 1, 1}, 0.5), std::invalid_argument);
 }
 
@@ -141,7 +154,7 @@ TEST(SmvKernel, MatchesDirectConvolutionCircularAndPadded) {
   const Dims n{14, 11, 9};
   const Vec3 h{0.9, 1.2, 1.6};
   const double r = 3.0;
-  const auto offsets = sphere_offsets(h, r);
+  const auto ball = ball_voxels(h, r);
   const auto x = random_vector(voxel_count(n), 4);
   for (bool padded : {false, true}) {
     const Dims f = padded ? fft_padded_dims(n, {4, 3, 2}) : n;
@@ -149,22 +162,22 @@ TEST(SmvKernel, MatchesDirectConvolutionCircularAndPadded) {
     const SpectralKernel s = smv_kernel(conv.fft_dims(), h, r);
     std::vector<float> got(x.size());
     conv.apply(x.data(), s, got.data());
-    // Direct: mean over the ball, wrapping (circular) or with zeros outside (padded).
+    // Direct: weighted mean over the ball, wrapping (circular) or with zeros outside (padded).
     std::vector<double> ref(x.size());
     for (int64_t k = 0; k < n[2]; ++k)
       for (int64_t j = 0; j < n[1]; ++j)
         for (int64_t i = 0; i < n[0]; ++i) {
           double acc = 0;
-          for (const auto& o : offsets) {
-            int64_t a = i + o[0], b = j + o[1], c = k + o[2];
+          for (const auto& v : ball) {
+            int64_t a = i + v.offset[0], b = j + v.offset[1], c = k + v.offset[2];
             if (padded) {
               if (a < 0 || b < 0 || c < 0 || a >= n[0] || b >= n[1] || c >= n[2]) continue;
             } else {
               a = (a + n[0]) % n[0], b = (b + n[1]) % n[1], c = (c + n[2]) % n[2];
             }
-            acc += x[a + n[0] * (b + n[1] * c)];
+            acc += v.weight * x[a + n[0] * (b + n[1] * c)];
           }
-          ref[i + n[0] * (j + n[1] * k)] = acc / double(offsets.size());
+          ref[i + n[0] * (j + n[1] * k)] = acc;
         }
     EXPECT_LT(test::relative_max_error(got.data(), ref), 2e-6) << (padded ? "padded" : "circular");
   }

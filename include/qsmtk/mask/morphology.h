@@ -30,6 +30,12 @@ LabelImage connected_components(const Mask& m, int connectivity, int32_t* count 
 /// The largest connected component (empty mask stays empty).
 Mask largest_component(const Mask& m, int connectivity = 6);
 
+/// Removes from m the `flagged` voxels that connect through flagged voxels (6-connectivity) to
+/// its edge; the removal starts at flagged voxels within `seed_depth_mm` of the outside (so a
+/// thin unflagged partial-volume shell at the very edge does not stop it). Used to peel CSF,
+/// sinuses and unreliable phase off a brain mask without touching deep structures alike.
+Mask peel_from_edge(const Mask& m, const Mask& flagged, double seed_depth_mm);
+
 int64_t count(const Mask& m);
 /// Dice coefficient 2|A and B| / (|A| + |B|); 1 for two empty masks.
 double dice(const Mask& a, const Mask& b);

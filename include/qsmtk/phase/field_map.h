@@ -24,6 +24,13 @@ struct FieldMapOptions {
   UnwrapMethod unwrap = UnwrapMethod::romeo;
   EchoUnwrapMode echo_mode = EchoUnwrapMode::temporal;
   EchoFitMethod fit = EchoFitMethod::weighted_linear;
+  /// After the echo fit, peel off edge voxels whose field noise SD exceeds this multiple of the
+  /// mask's median, connected through such voxels to the edge and no deeper than
+  /// edge_noise_max_depth_mm: partial volume with bone, air and sinuses, where the phase is
+  /// unreliable (often a wrong 2 pi) and whose strong fields would streak the inversion (on the
+  /// 2 mm phantom they took TKD from 68% to 350% NRMSE). Only for computed masks; 0 disables.
+  double edge_noise_factor = 2.0;
+  double edge_noise_max_depth_mm = 10.0;
   bool r2star = true;                       // with >= 3 echoes
   R2StarMethod r2star_method = R2StarMethod::arlo;  // falls back to log-linear for uneven echoes
   bool swi = false;
