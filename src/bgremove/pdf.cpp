@@ -41,7 +41,9 @@ LocalField pdf(const Volume& total, const Mask& mask, const Vec3& b0, const Volu
         double w = 1;
         if (noise) {
           const double s = (*noise)[q];
-          w = (std::isfinite(s) && s > 0) ? std::min(10.0, wscale / s) : 0.0;
+          // Noisier than the median: less weight. Quieter: no more (up-weighting the quietest
+          // voxels, as 1/noise does, cost 3-4 points of NRMSE on every phantom case).
+          w = (std::isfinite(s) && s > 0) ? std::min(1.0, wscale / s) : 0.0;
         }
         w2[e] = float(w * w);
         outside[e] = 0.0f;

@@ -23,6 +23,20 @@ std::vector<BallVoxel> ellipsoid_voxels(const Vec3& h, double r, const double sc
   for (int k = -reach[2]; k <= reach[2]; ++k)
     for (int j = -reach[1]; j <= reach[1]; ++j)
       for (int i = -reach[0]; i <= reach[0]; ++i) {
+        // Voxels wholly inside or outside need no subsampling (most of a large ball).
+        double near2 = 0, far2 = 0;
+        const int idx[3] = {i, j, k};
+        for (int d = 0; d < 3; ++d) {
+          const double lo = (idx[d] - 0.5) * h[d] * inv[d], hi = (idx[d] + 0.5) * h[d] * inv[d];
+          const double n1 = (lo <= 0 && hi >= 0) ? 0.0 : std::min(std::fabs(lo), std::fabs(hi));
+          const double f1 = std::max(std::fabs(lo), std::fabs(hi));
+          near2 += n1 * n1, far2 += f1 * f1;
+        }
+        if (near2 > 1.0) continue;
+        if (far2 <= 1.0) {
+          ball.push_back({{i, j, k}, 1.0}), total += 1.0;
+          continue;
+        }
         int inside = 0;
         for (int c = 0; c < kSub; ++c)
           for (int b = 0; b < kSub; ++b)

@@ -54,7 +54,8 @@ LocalField resharp(const Volume& total, const Mask& mask, const ResharpOptions& 
 
 /// PDF, projection onto dipole fields (Liu et al., NMR Biomed 2011;24:1129-1136): the background
 /// is the field of the sources outside the mask that best explains the total field inside it
-/// (weighted least squares, weights 1/noise), solved by conjugate gradients on the normal
+/// (weighted least squares; with a noise map, weights min(1, median noise / noise)), solved by
+/// conjugate gradients on the normal
 /// equations. B0 direction in array coordinates; the FFT grid is the field of view padded by
 /// pad_fraction per side. The discrete dipole kernel is the default: with oblique B0 the sampled
 /// continuous kernel is not harmonic off the sources, so its "outside" fields also fit part of
