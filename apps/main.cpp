@@ -9,6 +9,7 @@
 #include "help_markdown.h"
 #include "qsmtk/io/atomic_file.h"
 #include "qsmtk/log.h"
+#include "qsmtk/memory.h"
 #include "qsmtk/parallel.h"
 #include "qsmtk/version.h"
 
@@ -41,6 +42,7 @@ void declare_common(CLI::App& sub, CommonOptions& common) {
 
 int main(int argc, char** argv) {
   using namespace qsmtk;
+  keep_freed_memory_for_reuse();
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 

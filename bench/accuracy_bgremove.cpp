@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "qsmtk/memory.h"
 #include "qsmtk/bgremove/bgremove.h"
 #include "case_args.h"
 #include "qsmtk/log.h"
@@ -77,6 +78,7 @@ std::string table_rows(const std::string& case_name, const Simulation& s, const 
 }  // namespace
 
 int main(int argc, char** argv) {
+  qsmtk::keep_freed_memory_for_reuse();
   const bench::CaseArgs args = bench::parse_case_args(argc, argv);
   const std::string& size = args.size;
   const std::vector<std::string>& cases = args.cases;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "case_args.h"
+#include "qsmtk/memory.h"
 #include "qsmtk/log.h"
 #include "qsmtk/metrics.h"
 #include "qsmtk/parallel.h"
@@ -18,6 +19,7 @@
 using namespace qsmtk;
 
 int main(int argc, char** argv) {
+  qsmtk::keep_freed_memory_for_reuse();
   const bench::CaseArgs args = bench::parse_case_args(argc, argv);
   const std::string& size = args.size;
   const std::vector<std::string>& cases = args.cases;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "qsmtk/log.h"
+#include "qsmtk/memory.h"
 #include "qsmtk/parallel.h"
 
 namespace qsmtk::bench {
@@ -20,3 +21,6 @@ const Simulation& default_phantom() {
 }
 
 }  // namespace qsmtk::bench
+
+// The benchmarks run with the same allocator settings as the command line.
+[[maybe_unused]] static const bool kReuseMemory = (qsmtk::keep_freed_memory_for_reuse(), true);
