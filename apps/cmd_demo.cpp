@@ -8,7 +8,8 @@
 
 #include "command.h"
 #include "qsmtk/bgremove/bgremove.h"
-#include "qsmtk/inversion/tkd.h"
+#include "qsmtk/inversion/inversion.h"
+#include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
@@ -39,9 +40,9 @@ Command demo_command() {
       "Writes OUT_DIR/bids (the simulated BIDS dataset, ground truth in OUT_DIR/bids/derivatives/truth) and "
       "OUT_DIR/derivatives/qsmtk (the reconstruction: brain mask, total and local field maps and chi, with JSON "
       "sidecars and accuracy.json). The pipeline runs on the simulated scan: field mapping (mask, phase offset, "
-      "unwrapping, echo fit), background removal (the default method, PDF weighted by the field's noise map) and TKD "
-      "(threshold 0.19; the regularised inversions join the demo as they are added). Each step's error against the "
-      "truth is printed.";
+      "unwrapping, echo fit), background removal (the default method, PDF weighted by the field's noise map) and the "
+      "default dipole inversion (MEDI with the first echo's magnitude edges and noise weights). Each step's error "
+      "against the truth is printed.";
   c.declare = [a](CLI::App& app) {
     app.add_option("OUT_DIR", a->out_dir, "Output folder")->capture_default_str();
     app.add_option("--size", a->size, "Phantom size")->check(CLI::IsMember({"small", "default"}))->capture_default_str();
@@ -83,12 +84,22 @@ Command demo_command() {
     for (int64_t q = 0; q < scored.voxels(); ++q) scored[q] = local.mask[q] && s.brain_mask[q];
     const double local_nrmse = nrmse_percent(s.local_field_hz, local.field, scored);
 
-    log::info("Dipole inversion: TKD");
+    const InversionMethod inversion_method = kDefaultInversionMethod;
+    log::info("Dipole inversion: " + to_string(inversion_method));
     const double hz = hz_per_ppm(o.acquisition.b0_tesla);
-    Volume local_ppm = local.field;
+    Volume local_ppm = local.field, noise_ppm = fm.fit.noise_hz, first_echo(local.field.grid());
     for (float& v : local_ppm) v = float(v / hz);
-    const TkdOptions tkd_options;
-    const Volume chi = tkd(local_ppm, local.mask, s.b0_direction, tkd_options);
+    for (float& v : noise_ppm) v = float(v / hz);
+    std::copy(s.magnitude.begin(), s.magnitude.begin() + first_echo.voxels(), first_echo.begin());
+    InversionInput inversion_input{local_ppm, local.mask, s.b0_direction};
+    inversion_input.magnitude = &first_echo;
+    inversion_input.noise = &noise_ppm;
+    double mean_te = 0;
+    for (double te : o.acquisition.echo_times_s) mean_te += te / double(o.acquisition.echo_times_s.size());
+    inversion_input.radians_per_ppm = 2 * M_PI * hz * mean_te;
+    const InversionOptions inversion_options;
+    const InversionResult inversion = invert(inversion_method, inversion_input, inversion_options);
+    const Volume& chi = inversion.chi;
 
     const std::string deriv = (fs::path(a->out_dir) / "derivatives" / "qsmtk").string();
     write_dataset_description(deriv, "qsmtk demo reconstruction", true, "qsmtk demo");
@@ -104,7 +115,7 @@ Command demo_command() {
     side["FieldMap"] = {{"Mask", "bet+csf"}, {"PhaseOffset", "mcpc3ds"}, {"Unwrap", "romeo"}, {"EchoFit", "linear"}};
     side["BackgroundRemoval"] = {{"Method", to_string(kDefaultBackgroundMethod)}, {"Iterations", local.iterations},
                                  {"NoiseWeighted", true}};
-    side["Inversion"] = {{"Method", "tkd"}, {"Threshold", tkd_options.threshold}, {"PadFraction", tkd_options.pad_fraction}};
+    side["Inversion"] = inversion_json(inversion_method, inversion_options, inversion);
     side["GeneratedBy"] = qsmtk_generated_by("qsmtk demo");
     auto save = [&](const std::string& path, const auto& image, const std::string& units, const std::string& what) {
       write_nifti(path, image, what);
@@ -139,7 +150,7 @@ Command demo_command() {
                 }());
     std::printf("Background removal (%s): local field NRMSE %.1f %% against the true local field\n",
                 to_string(kDefaultBackgroundMethod).c_str(), local_nrmse);
-    std::printf("Susceptibility (TKD) against the true chi, in the brain mask:\n");
+    std::printf("Susceptibility (%s) against the true chi, in the brain mask:\n", inversion.method.c_str());
     std::printf("  NRMSE %.1f %%   HFEN %.1f %%   SSIM %.3f\n", cmp.nrmse_pct, cmp.hfen_pct, cmp.ssim);
     double mae = 0;
     for (const auto& r : cmp.roi) mae += std::fabs(r.error_ppb) / double(cmp.roi.size());

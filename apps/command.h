@@ -39,6 +39,7 @@ Command unwrap_command();
 Command r2star_command();
 Command swi_command();
 Command bgremove_command();
+Command invert_command();
 
 /// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
 Json comparison_json(const Comparison& c);

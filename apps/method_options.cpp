@@ -119,4 +119,138 @@ Json background_json(BackgroundMethod m, const BackgroundOptions& o, const Vec3&
   return j;
 }
 
+void declare_inversion_options(CLI::App& app, InversionArgs& a, const std::string& flag) {
+  const std::string g = "Dipole inversion";
+  const InversionOptions d;
+  app.add_option(flag, a.method, "Method: tkd, tsvd, tikhonov, ilsqr, tv, nltv, medi, tgv, rts or ndi")
+      ->check(CLI::IsMember({"tkd", "tsvd", "tikhonov", "ilsqr", "tv", "nltv", "medi", "tgv", "rts", "ndi"}))
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--lambda", a.lambda,
+                 "Main regularisation weight (default per method: tkd/tsvd threshold " + tsv_number(d.tkd.threshold) +
+                     "/" + tsv_number(d.tsvd.threshold) + ", tikhonov 3e-3 (gradient) or 1e-3 (identity), tv/nltv " +
+                     tsv_number(d.tv.lambda) + ", medi " + tsv_number(d.medi.lambda) + " (data weight), tgv alpha1 " +
+                     tsv_number(d.tgv.alpha1) + " (alpha0 scaled with it), rts mu " + tsv_number(d.rts.mu) +
+                     ", ndi alpha " + tsv_number(d.ndi.alpha) + ")")
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app.add_option("--lambda-choice", a.lambda_choice,
+                 "fixed (the value above), lcurve (corner of residual vs roughness over 1/8..8 times it) or "
+                 "discrepancy (smoothest result whose weighted residual is within the noise; needs --noise)")
+      ->check(CLI::IsMember({"fixed", "lcurve", "discrepancy"}))
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--tikhonov-regulariser", a.options.tikhonov.regulariser, "Tikhonov regulariser: gradient or identity")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, TikhonovOptions::Regulariser>{
+          {"gradient", TikhonovOptions::Regulariser::gradient}, {"identity", TikhonovOptions::Regulariser::identity}}))
+      ->group(g);
+  app.add_option("--tolerance", a.tolerance, "Relative change (or residual) to stop at, iterative methods")
+      ->check(CLI::Range(1e-8, 0.5))
+      ->group(g);
+  app.add_option("--max-iterations", a.max_iterations,
+                 "Iteration limit (ilsqr, tv/nltv, tgv, rts ADMM, ndi; medi Gauss-Newton steps)")
+      ->check(CLI::Range(1, 100000))
+      ->group(g);
+  app.add_option("--medi-edge-fraction", a.options.medi.edge_fraction,
+                 "MEDI: fraction of the magnitude's gradients taken as edges (not regularised)")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--medi-lambda-csf", a.options.medi.lambda_csf, "MEDI+0 CSF weight (0: off; needs --csf)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--pad", a.options.common.pad_fraction,
+                 "Zero padding of the mask's bounding box per side, fraction of its size (all but tkd)")
+      ->check(CLI::Range(0.0, 2.0))
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--kernel", a.kernel, "Dipole kernel: continuous or discrete (discrete suits oblique native data)")
+      ->check(CLI::IsMember({"continuous", "discrete"}))
+      ->capture_default_str()
+      ->group(g);
+}
+
+InversionOptions inversion_options(const InversionArgs& a) {
+  InversionOptions o = a.options;
+  o.common.lambda_choice = a.lambda_choice == "lcurve"        ? LambdaChoice::lcurve
+                           : a.lambda_choice == "discrepancy" ? LambdaChoice::discrepancy
+                                                              : LambdaChoice::fixed;
+  o.common.kernel = a.kernel == "discrete" ? DipoleKernelType::discrete : DipoleKernelType::continuous;
+  o.tkd.kernel = o.common.kernel;
+  if (a.lambda > 0) {
+    const InversionMethod m = parse_inversion_method(a.method);
+    switch (m) {
+      case InversionMethod::tkd: o.tkd.threshold = a.lambda; break;
+      case InversionMethod::tsvd: o.tsvd.threshold = a.lambda; break;
+      case InversionMethod::tikhonov: o.tikhonov.lambda = a.lambda; break;
+      case InversionMethod::tv: o.tv.lambda = a.lambda; break;
+      case InversionMethod::nltv: o.nltv.lambda = a.lambda; break;
+      case InversionMethod::medi: o.medi.lambda = a.lambda; break;
+      case InversionMethod::tgv:
+        o.tgv.alpha0 *= a.lambda / o.tgv.alpha1;
+        o.tgv.alpha1 = a.lambda;
+        break;
+      case InversionMethod::rts: o.rts.mu = a.lambda; break;
+      case InversionMethod::ndi: o.ndi.alpha = a.lambda; break;
+      case InversionMethod::ilsqr: throw std::invalid_argument("--lambda: ilsqr has no regularisation weight");
+    }
+  }
+  if (a.tolerance > 0)
+    o.ilsqr.tolerance = o.tv.tolerance = o.nltv.tolerance = o.medi.tolerance = o.tgv.tolerance = o.rts.tolerance =
+        o.ndi.tolerance = a.tolerance;
+  if (a.max_iterations > 0)
+    o.ilsqr.max_iterations = o.tv.max_iterations = o.nltv.max_iterations = o.medi.gauss_newton_iterations =
+        o.tgv.max_iterations = o.rts.max_iterations = o.ndi.max_iterations = a.max_iterations;
+  return o;
+}
+
+Json inversion_json(InversionMethod m, const InversionOptions& o, const InversionResult& r) {
+  Json j;
+  j["Method"] = to_string(m);
+  j["DipoleKernel"] = o.common.kernel == DipoleKernelType::discrete ? "discrete" : "continuous";
+  switch (m) {
+    case InversionMethod::tkd: j["Threshold"] = o.tkd.threshold, j["PadFraction"] = o.tkd.pad_fraction; break;
+    case InversionMethod::tsvd: j["Threshold"] = o.tsvd.threshold; break;
+    case InversionMethod::tikhonov:
+      j["Regulariser"] = o.tikhonov.regulariser == TikhonovOptions::Regulariser::gradient ? "gradient" : "identity";
+      break;
+    case InversionMethod::ilsqr:
+      j["Tolerance"] = o.ilsqr.tolerance, j["MaxIterations"] = o.ilsqr.max_iterations;
+      j["ConeThreshold"] = o.ilsqr.cone_threshold;
+      break;
+    case InversionMethod::tv:
+    case InversionMethod::nltv: {
+      const TvOptions& t = m == InversionMethod::tv ? o.tv : o.nltv;
+      j["MuGradient"] = t.mu_gradient > 0 ? t.mu_gradient : 100 * r.lambda;
+      j["MuData"] = t.mu_data, j["Tolerance"] = t.tolerance, j["MaxIterations"] = t.max_iterations;
+      break;
+    }
+    case InversionMethod::medi:
+      j["EdgeFraction"] = o.medi.edge_fraction, j["LambdaCsf"] = o.medi.lambda_csf;
+      j["GaussNewtonIterations"] = o.medi.gauss_newton_iterations, j["Tolerance"] = o.medi.tolerance;
+      j["CgIterations"] = o.medi.cg_iterations, j["CgTolerance"] = o.medi.cg_tolerance;
+      break;
+    case InversionMethod::tgv:
+      j["Alpha0"] = o.tgv.alpha0 * (o.tgv.alpha1 > 0 ? r.lambda / o.tgv.alpha1 : 1.0);
+      j["MaxIterations"] = o.tgv.max_iterations, j["Tolerance"] = o.tgv.tolerance;
+      break;
+    case InversionMethod::rts:
+      j["Delta"] = o.rts.delta, j["Rho"] = o.rts.rho, j["Tolerance"] = o.rts.tolerance;
+      j["MaxIterations"] = o.rts.max_iterations, j["LsqrIterations"] = o.rts.lsqr_iterations;
+      break;
+    case InversionMethod::ndi:
+      j["Step"] = o.ndi.step, j["Tolerance"] = o.ndi.tolerance, j["MaxIterations"] = o.ndi.max_iterations;
+      break;
+  }
+  if (m != InversionMethod::tkd) j["PadFraction"] = o.common.pad_fraction;
+  if (!r.lambda_name.empty()) {
+    j["Lambda"] = r.lambda;
+    j["LambdaName"] = r.lambda_name;
+    j["LambdaChoice"] = r.lambda_choice;
+  }
+  if (r.iterations > 0) j["Iterations"] = r.iterations, j["RelativeChange"] = r.relative_change;
+  return j;
+}
+
 }  // namespace qsmtk::app

@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "qsmtk/bgremove/bgremove.h"
+#include "qsmtk/inversion/inversion.h"
 
 namespace qsmtk::app {
 
@@ -31,5 +32,22 @@ BackgroundOptions background_options(const BackgroundArgs& a);
 /// The method and every parameter it used (defaults that depend on the voxel size resolved),
 /// for sidecars.
 Json background_json(BackgroundMethod m, const BackgroundOptions& o, const Vec3& voxel_mm);
+
+struct InversionArgs {
+  std::string method = to_string(kDefaultInversionMethod);
+  InversionOptions options;
+  double lambda = 0;        // 0: the method's default (its main regularisation weight)
+  double tolerance = 0;     // 0: the default of the iterative methods
+  int max_iterations = 0;   // 0: the default
+  std::string lambda_choice = "fixed";
+  std::string kernel = "continuous";
+};
+
+/// Adds --inversion (or `method_flag`) and the parameters; defaults from InversionOptions.
+void declare_inversion_options(CLI::App& app, InversionArgs& a, const std::string& method_flag = "--inversion");
+/// Applies the generic parameters (lambda, tolerance, ...) to the chosen method's options.
+InversionOptions inversion_options(const InversionArgs& a);
+/// The method, every parameter it used, the regularisation weight and how it was chosen, for sidecars.
+Json inversion_json(InversionMethod m, const InversionOptions& o, const InversionResult& r);
 
 }  // namespace qsmtk::app
