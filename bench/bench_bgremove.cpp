@@ -15,21 +15,6 @@ using namespace qsmtk;
 
 namespace {
 
-/// Seconds per transform (half a forward+backward pair) on `dims`, planned as the methods plan.
-double seconds_per_transform(const Dims& dims) {
-  RealFFT3 fft(dims);
-  std::fill(fft.real(), fft.real() + fft.real_size(), 1.0f);
-  fft.forward();
-  fft.backward();  // warm
-  const int reps = 4;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int r = 0; r < reps; ++r) {
-    fft.forward();
-    fft.backward();
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / (2 * reps);
-}
-
 void run_method(benchmark::State& state, BackgroundMethod method) {
   const Simulation& s = bench::default_phantom();
   log::set_level(log::Level::quiet);
@@ -47,7 +32,7 @@ void run_method(benchmark::State& state, BackgroundMethod method) {
     benchmark::DoNotOptimize(lf.field.data());
   }
   const double per_run = double(transforms) / double(runs);
-  const double floor_s = per_run * seconds_per_transform(dims);
+  const double floor_s = per_run * bench::seconds_per_transform(dims);
   state.counters["ffts"] = per_run;
   state.counters["iterations"] = iterations;
   state.counters["fft_grid_Mvox"] = double(voxel_count(dims)) * 1e-6;

@@ -1,7 +1,9 @@
 #include "phantom_data.h"
 
+#include <chrono>
 #include <memory>
 
+#include "qsmtk/fft.h"
 #include "qsmtk/log.h"
 #include "qsmtk/memory.h"
 #include "qsmtk/parallel.h"
@@ -19,6 +21,22 @@ const Simulation& default_phantom() {
   }
   return *s;
 }
+
+/// Seconds per transform (half a forward+backward pair) on `dims`, planned as the methods plan.
+double seconds_per_transform(const Dims& dims) {
+  RealFFT3 fft(dims);
+  std::fill(fft.real(), fft.real() + fft.real_size(), 1.0f);
+  fft.forward();
+  fft.backward();  // warm
+  const int reps = 4;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int r = 0; r < reps; ++r) {
+    fft.forward();
+    fft.backward();
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / (2 * reps);
+}
+
 
 }  // namespace qsmtk::bench
 

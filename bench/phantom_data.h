@@ -1,8 +1,11 @@
 #pragma once
 // The default phantom (std case, 192x224x160, 5 echoes), simulated once per benchmark run and
-// shared by the benchmark files.
+// shared by the benchmark files, and the FFT floor.
 #include "qsmtk/sim/phantom.h"
 
 namespace qsmtk::bench {
 const Simulation& default_phantom();
+/// Seconds per transform (half a forward+backward pair) on `dims`, planned as the methods plan:
+/// the FFT floor that method times are divided by.
+double seconds_per_transform(const Dims& dims);
 }

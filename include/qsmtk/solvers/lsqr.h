@@ -18,7 +18,7 @@ struct LsqrOptions {
 
 struct LsqrResult {
   int iterations = 0;
-  double relative_residual = 0;  // ||b - A x|| / ||b|| (estimate)
+  double relative_residual = 0;  // ||[b - A x; damp x]|| / ||b|| (estimate)
   bool converged = false;
 };
 
