@@ -107,11 +107,13 @@ struct MediOptions {
 /// variation with the data term in the Laplacian domain, min alpha1 ||grad chi - w|| +
 /// alpha0 ||sym grad w|| + 1/2 ||lap f - (1/3 lap - d_b^2) chi||^2 in the eroded mask, by a
 /// primal-dual (Chambolle-Pock) iteration with finite-difference stencils only (no FFT).
-/// alpha1, alpha0 tuned on the small std phantom (2 mm, true local field): NRMSE 44% after 1000
-/// iterations, flat within 1% for alpha1 3e-5..1e-4; alpha0 = 2-4 alpha1.
+/// alpha1, alpha0: on the small std phantom's true local field 1e-4 was best (NRMSE 44% after
+/// 1000 iterations; 3e-4: 54%), but from the pipeline's noisy local field it amplified noise
+/// (small lowsnr: 103% vs 72% at 1e-3; small std: 58% at 3e-4); 3e-4 is the compromise. The
+/// iteration converges slowly (docs/accuracy.md).
 struct TgvOptions {
-  double alpha1 = 1e-4;  // first-order weight (field in ppm)
-  double alpha0 = 4e-4;  // second-order weight
+  double alpha1 = 3e-4;  // first-order weight (field in ppm)
+  double alpha0 = 1.2e-3;  // second-order weight
   int max_iterations = 1000;
   double tolerance = 1e-4;  // relative change of chi, checked every 50 iterations
   int erode_voxels = 1;     // the Laplacian needs neighbours: data term in the mask eroded by this
