@@ -148,6 +148,11 @@ void InversionGrid::divergence(const float* gx, const float* gy, const float* gz
   });
 }
 
+void InversionGrid::gradient_adjoint(const float* g, float* out, float scale) const {
+  divergence(g, g + np_, g + 2 * np_, out);
+  parallel_for(np_, [&](int64_t i) { out[i] *= -scale; });
+}
+
 Volume InversionGrid::to_full(const float* chi) const {
   Volume out(full_);
   const Dims& n = box_.size;

@@ -3,6 +3,7 @@
 // FFT grid, the field and data weights there, the dipole kernel and the finite-difference
 // symbols on that grid, periodic gradients that those symbols diagonalise, and the way back to
 // the full grid.
+#include <cmath>
 #include <complex>
 #include <string>
 
@@ -53,6 +54,8 @@ class InversionGrid {
   /// Periodic forward differences (per mm) and their negative adjoint (backward divergence).
   void gradient(const float* x, float* gx, float* gy, float* gz) const;
   void divergence(const float* gx, const float* gy, const float* gz, float* out) const;
+  /// out = scale grad^T g for g = 3 blocks of size(): -scale times the divergence.
+  void gradient_adjoint(const float* g, float* out, float scale) const;
 
   /// chi on the padded grid -> the full input grid, 0 outside the mask.
   Volume to_full(const float* chi_padded) const;
@@ -69,6 +72,15 @@ class InversionGrid {
   Grid full_;
   const Mask& full_mask_;
 };
+
+/// z = the isotropic soft threshold by t of the 3-vector (v[i], v[i + n], v[i + 2n]) (the prox of
+/// t ||.||_2 per voxel, i.e. of isotropic TV on gradient blocks).
+inline void shrink_gradient(const float* v, float* z, int64_t i, int64_t n, float t) {
+  const float a = v[i], b = v[i + n], c = v[i + 2 * n];
+  const float mag = std::sqrt(a * a + b * b + c * c);
+  const float f = mag > t ? 1.0f - t / mag : 0.0f;
+  z[i] = a * f, z[i + n] = b * f, z[i + 2 * n] = c * f;
+}
 
 /// Weighted data misfit ||W (D chi - f)|| / sqrt(mask voxels) (ppm) and its L-curve partner.
 double weighted_residual(InversionGrid& g, const float* chi);

@@ -77,8 +77,7 @@ InversionResult medi(const InversionInput& in, const MediOptions& o, const Inver
   auto regularise = [&](const float* x, float* out) {
     g.gradient(x, gr.data(), gr.data() + np, gr.data() + 2 * np);
     parallel_for(3 * np, [&](int64_t i) { gr[i] = mg[i] ? gr[i] * diffusivity[i % np] : 0.0f; });
-    g.divergence(gr.data(), gr.data() + np, gr.data() + 2 * np, out);
-    parallel_for(np, [&](int64_t i) { out[i] = -out[i]; });
+    g.gradient_adjoint(gr.data(), out, 1.0f);
   };
   const LinearOperator A = [&](const float* x, float* out) {
     regularise(x, out);

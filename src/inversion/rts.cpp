@@ -68,8 +68,7 @@ InversionResult rts(const InversionInput& in, const RtsOptions& o, const Inversi
   split.n = np;
   split.m = 3 * np;
   split.solve_x = [&](const float* v, float* x, float* kx) {
-    g.divergence(v, v + np, v + 2 * np, tmp.data());
-    parallel_for(np, [&](int64_t i) { tmp[i] *= -rho; });  // rho grad^T v
+    g.gradient_adjoint(v, tmp.data(), rho);
     g.forward(tmp.data());
     std::complex<float>* sp = fft.spectrum();
     parallel_for(ns, [&](int64_t i) { sp[i] = (anchor[i] + sp[i]) * inv_denominator[i]; });
@@ -78,12 +77,7 @@ InversionResult rts(const InversionInput& in, const RtsOptions& o, const Inversi
     g.gradient(x, kx, kx + np, kx + 2 * np);
   };
   split.prox_g = [&](const float* v, float* z) {
-    parallel_for(np, [&](int64_t i) {
-      const float a = v[i], bb = v[i + np], cc = v[i + 2 * np];
-      const float mag = std::sqrt(a * a + bb * bb + cc * cc);
-      const float f = mag > shrink ? 1.0f - shrink / mag : 0.0f;
-      z[i] = a * f, z[i + np] = bb * f, z[i + 2 * np] = cc * f;
-    });
+    parallel_for(np, [&](int64_t i) { detail::shrink_gradient(v, z, i, np, shrink); });
   };
   AdmmOptions ao;
   ao.tolerance = o.tolerance;

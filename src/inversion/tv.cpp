@@ -45,8 +45,7 @@ InversionResult tv(const InversionInput& in, const TvOptions& o, bool nonlinear,
   split.n = np;
   split.m = 4 * np;
   split.solve_x = [&](const float* v, float* x, float* kx) {
-    g.divergence(v, v + np, v + 2 * np, tmp.data());
-    parallel_for(np, [&](int64_t i) { tmp[i] *= -mu1; });  // mu1 grad^T v1
+    g.gradient_adjoint(v, tmp.data(), mu1);
     g.forward(tmp.data());
     std::copy(fft.spectrum(), fft.spectrum() + ns, chi_k.begin());
     g.forward(v + 3 * np);
@@ -65,10 +64,7 @@ InversionResult tv(const InversionInput& in, const TvOptions& o, bool nonlinear,
   split.prox_g = [&](const float* v, float* z) {
     // Isotropic soft threshold of the gradient; the data term voxel by voxel.
     parallel_for(np, [&](int64_t i) {
-      const float a = v[i], b = v[i + np], cc = v[i + 2 * np];
-      const float mag = std::sqrt(a * a + b * b + cc * cc);
-      const float f = mag > shrink ? 1.0f - shrink / mag : 0.0f;
-      z[i] = a * f, z[i + np] = b * f, z[i + 2 * np] = cc * f;
+      detail::shrink_gradient(v, z, i, np, shrink);
       const float w2 = g.weight[i] * g.weight[i], y = v[i + 3 * np], field = g.field[i];
       float zd = (w2 * field + mu2 * y) / (w2 + mu2);
       if (nonlinear && w2 > 0) {
