@@ -18,25 +18,11 @@ namespace {
 void run_method(benchmark::State& state, BackgroundMethod method) {
   const Simulation& s = bench::default_phantom();
   log::set_level(log::Level::quiet);
-  int64_t transforms = 0, runs = 0;
-  int iterations = 0;
-  Dims dims{0, 0, 0};
-  for (auto _ : state) {
-    const FftCounters before = fft_counters();
+  bench::run_counting_ffts(state, [&] {
     const LocalField lf = remove_background(method, s.total_field_hz, s.brain_mask, s.b0_direction);
-    const FftCounters after = fft_counters();
-    transforms += after.transforms - before.transforms;
-    dims = after.last_dims;
-    iterations = lf.iterations;
-    ++runs;
     benchmark::DoNotOptimize(lf.field.data());
-  }
-  const double per_run = double(transforms) / double(runs);
-  const double floor_s = per_run * bench::seconds_per_transform(dims);
-  state.counters["ffts"] = per_run;
-  state.counters["iterations"] = iterations;
-  state.counters["fft_grid_Mvox"] = double(voxel_count(dims)) * 1e-6;
-  state.counters["fft_floor_ms"] = floor_s * 1e3;
+    return lf.iterations;
+  });
 }
 
 void BM_BackgroundSharp(benchmark::State& s) { run_method(s, BackgroundMethod::sharp); }

@@ -27,24 +27,11 @@ void run_method(benchmark::State& state, InversionMethod method) {
   in.magnitude = &magnitude;
   InversionOptions o;
   o.common.progress = false;
-  int64_t transforms = 0, runs = 0;
-  int iterations = 0;
-  Dims dims{0, 0, 0};
-  for (auto _ : state) {
-    const FftCounters before = fft_counters();
+  bench::run_counting_ffts(state, [&] {
     const InversionResult r = invert(method, in, o);
-    const FftCounters after = fft_counters();
-    transforms += after.transforms - before.transforms;
-    dims = after.last_dims;
-    iterations = r.iterations;
-    ++runs;
     benchmark::DoNotOptimize(r.chi.data());
-  }
-  const double per_run = double(transforms) / double(runs);
-  state.counters["ffts"] = per_run;
-  state.counters["iterations"] = iterations;
-  state.counters["fft_grid_Mvox"] = double(voxel_count(dims)) * 1e-6;
-  state.counters["fft_floor_ms"] = per_run > 0 ? per_run * bench::seconds_per_transform(dims) * 1e3 : 0.0;
+    return r.iterations;
+  });
 }
 
 void BM_InversionTkd(benchmark::State& s) { run_method(s, InversionMethod::tkd); }

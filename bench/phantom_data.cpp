@@ -1,5 +1,6 @@
 #include "phantom_data.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -37,6 +38,25 @@ double seconds_per_transform(const Dims& dims) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / (2 * reps);
 }
 
+
+void run_counting_ffts(benchmark::State& state, const std::function<int()>& once) {
+  int64_t transforms = 0, runs = 0;
+  int iterations = 0;
+  Dims dims{0, 0, 0};
+  for (auto _ : state) {
+    const FftCounters before = fft_counters();
+    iterations = once();
+    const FftCounters after = fft_counters();
+    transforms += after.transforms - before.transforms;
+    dims = after.last_dims;
+    ++runs;
+  }
+  const double per_run = double(transforms) / double(std::max<int64_t>(runs, 1));
+  state.counters["ffts"] = per_run;
+  state.counters["iterations"] = iterations;
+  state.counters["fft_grid_Mvox"] = double(voxel_count(dims)) * 1e-6;
+  state.counters["fft_floor_ms"] = per_run > 0 ? per_run * seconds_per_transform(dims) * 1e3 : 0.0;
+}
 
 }  // namespace qsmtk::bench
 

@@ -82,6 +82,12 @@ inline void shrink_gradient(const float* v, float* z, int64_t i, int64_t n, floa
   z[i] = a * f, z[i + n] = b * f, z[i + 2 * n] = c * f;
 }
 
+/// Gradient in D chi of the nonlinear data term w2 (1 - cos(s (d - f))) / s^2 at d = D chi:
+/// w2 sin(s (d - f)) / s (MEDI, NDI and nltv's Newton step share it).
+inline float nonlinear_data_gradient(float d, float field, float w2, float s) {
+  return w2 > 0 ? w2 * std::sin(s * (d - field)) / s : 0.0f;
+}
+
 /// Weighted data misfit ||W (D chi - f)|| / sqrt(mask voxels) (ppm) and its L-curve partner.
 double weighted_residual(InversionGrid& g, const float* chi);
 

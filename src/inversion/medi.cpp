@@ -109,7 +109,7 @@ InversionResult medi(const InversionInput& in, const MediOptions& o, const Inver
     g.convolve(chi.data(), d, tmp.data());
     parallel_for(np, [&](int64_t i) {
       const float w2 = g.weight[i] * g.weight[i];
-      tmp[i] = w2 > 0 ? w2 * std::sin(s * (tmp[i] - g.field[i])) / s : 0.0f;
+      tmp[i] = detail::nonlinear_data_gradient(tmp[i], g.field[i], w2, s);
     });
     g.convolve(tmp.data(), d, tmp.data());
     const double mean = lambda_csf > 0 ? csf_mean(chi.data()) : 0.0;

@@ -37,7 +37,7 @@ InversionResult ndi(const InversionInput& in, const NdiOptions& o, const Inversi
     fft.backward();  // D chi
     parallel_for(np, [&](int64_t i) {
       const float w2 = g.weight[i] * g.weight[i];
-      r[i] = w2 > 0 ? w2 * std::sin(s * (r[i] - g.field[i])) / s : 0.0f;
+      r[i] = detail::nonlinear_data_gradient(r[i], g.field[i], w2, s);
     });
     fft.forward();
     // chi -= tau (D^T residual + alpha chi); track the size of the step relative to chi.

@@ -71,7 +71,7 @@ InversionResult tv(const InversionInput& in, const TvOptions& o, bool nonlinear,
         // Newton on w2 (1 - cos(s (z - f))) / s^2 + mu2/2 (z - y)^2 from the linear solution.
         for (int it = 0; it < o.newton_steps; ++it) {
           const float e = s * (zd - field);
-          const float grad = w2 * std::sin(e) / s + mu2 * (zd - y);
+          const float grad = detail::nonlinear_data_gradient(zd, field, w2, s) + mu2 * (zd - y);
           const float hess = mu2 + w2 * std::max(0.0f, std::cos(e));
           zd -= grad / hess;
         }
