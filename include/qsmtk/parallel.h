@@ -35,7 +35,8 @@ void parallel_for(int64_t n, F&& f) {
 /// exception once all have finished.
 void run_tasks(const std::vector<std::function<void()>>& tasks);
 
-/// Sum of f(i) over [0, n) in double; bit-identical for any thread count.
+/// Sum of f(i) over [0, n) in double; bit-identical for any thread count. f is called once per i,
+/// so it may also update element i (fusing an update with the reduction that follows it).
 template <typename F>
 double deterministic_sum(int64_t n, F&& f) {
   constexpr int64_t chunk = 1 << 14;

@@ -28,38 +28,36 @@
 
 namespace qsmtk::detail {
 
+namespace {
+void multiply_spectrum(InversionGrid& g, const SpectralKernel& k) {
+  std::complex<float>* sp = g.fft().spectrum();
+  parallel_for(g.spectrum_size(), [&](int64_t i) { sp[i] *= k[i]; });
+}
+}  // namespace
+
 // The operators of steps 1 and 3 and their adjoints, on the padded grid (external linkage for
 // the unit test's adjoint checks). Step 3 works on 3 n values: x, y, z gradient blocks.
 
-/// y = W D x.
-void ilsqr_data_operator(InversionGrid& g, const float* x, float* y) {
-  g.convolve(x, g.dipole(), y);
-  parallel_for(g.size(), [&](int64_t i) { y[i] *= g.weight[i]; });
-}
-
-/// x = D W y.
-void ilsqr_data_adjoint(InversionGrid& g, const float* y, float* x) {
-  AlignedVector<float> t(static_cast<size_t>(g.size()));
-  parallel_for(g.size(), [&](int64_t i) { t[i] = g.weight[i] * y[i]; });
-  g.convolve(t.data(), g.dipole(), x);
-}
+// Each works in the grid's FFT buffers without temporaries (x and y may not alias).
 
 /// y = W_g grad(M_ic x), M_ic the cone's indicator in k-space.
 void ilsqr_streak_operator(InversionGrid& g, const SpectralKernel& cone, const float* wg, const float* x, float* y) {
   const int64_t n = g.size();
-  AlignedVector<float> t(static_cast<size_t>(n));
-  g.convolve(x, cone, t.data());
-  g.gradient(t.data(), y, y + n, y + 2 * n);
-  parallel_for(3 * n, [&](int64_t i) { y[i] *= wg[i]; });
+  g.forward(x);
+  multiply_spectrum(g, cone);
+  g.fft().backward();
+  const float s = 1.0f / float(n);
+  g.for_each_gradient(g.fft().real(), [&](int64_t i, float gx, float gy, float gz) {
+    y[i] = wg[i] * gx * s, y[i + n] = wg[i + n] * gy * s, y[i + 2 * n] = wg[i + 2 * n] * gz * s;
+  });
 }
 
-/// x = M_ic grad^T (W_g y) = -M_ic div(W_g y).
+/// x = M_ic grad^T (W_g y).
 void ilsqr_streak_adjoint(InversionGrid& g, const SpectralKernel& cone, const float* wg, const float* y, float* x) {
-  const int64_t n = g.size();
-  AlignedVector<float> t(static_cast<size_t>(3 * n));
-  parallel_for(3 * n, [&](int64_t i) { t[i] = -wg[i] * y[i]; });
-  g.divergence(t.data(), t.data() + n, t.data() + 2 * n, x);
-  g.convolve(x, cone, x);
+  g.weighted_gradient_adjoint(wg, y, g.fft().real());
+  g.fft().forward();
+  multiply_spectrum(g, cone);
+  g.backward(x);
 }
 
 }  // namespace qsmtk::detail
@@ -134,8 +132,8 @@ InversionResult ilsqr(const InversionInput& in, const IlsqrOptions& o, const Inv
   AlignedVector<float> b(static_cast<size_t>(n)), chi_lsqr(static_cast<size_t>(n), 0.0f);
   parallel_for(n, [&](int64_t i) { b[i] = g.weight[i] * g.field[i]; });
   std::shared_ptr<log::Progress> bar;
-  const LsqrResult r1 = lsqr([&](const float* x, float* y) { detail::ilsqr_data_operator(g, x, y); },
-                             [&](const float* y, float* x) { detail::ilsqr_data_adjoint(g, y, x); }, b.data(), n,
+  const LsqrResult r1 = lsqr([&](const float* x, float* y) { g.weighted_dipole(x, y); },
+                             [&](const float* y, float* x) { g.weighted_dipole_adjoint(y, x); }, b.data(), n,
                              chi_lsqr.data(), n, lsqr_options(o.tolerance, o.max_iterations, c.progress, "iLSQR (LSQR)", bar));
   if (bar) bar->finish();
 

@@ -112,45 +112,97 @@ void InversionGrid::convolve(const float* in, const SpectralKernel& k, float* ou
   backward(out);
 }
 
-void InversionGrid::gradient(const float* x, float* gx, float* gy, float* gz) const {
-  const int64_t nx = p_[0], ny = p_[1], nz = p_[2];
-  const float ix = float(1 / h_[0]), iy = float(1 / h_[1]), iz = float(1 / h_[2]);
-  parallel_for(nz, [&](int64_t k) {
-    const int64_t k1 = k + 1 == nz ? 0 : k + 1;
-    for (int64_t j = 0; j < ny; ++j) {
-      const int64_t j1 = j + 1 == ny ? 0 : j + 1;
-      const int64_t row = nx * (j + ny * k), rowy = nx * (j1 + ny * k), rowz = nx * (j + ny * k1);
-      for (int64_t i = 0; i < nx; ++i) {
-        const int64_t i1 = i + 1 == nx ? 0 : i + 1;
-        const float c = x[row + i];
-        gx[row + i] = (x[row + i1] - c) * ix;
-        gy[row + i] = (x[rowy + i] - c) * iy;
-        gz[row + i] = (x[rowz + i] - c) * iz;
-      }
-    }
-  });
+void InversionGrid::weighted_dipole(const float* x, float* y) {
+  forward(x);
+  std::complex<float>* sp = fft_.spectrum();
+  parallel_for(ns_, [&](int64_t i) { sp[i] *= d_[i]; });
+  fft_.backward();
+  const float* r = fft_.real();
+  const float s = 1.0f / float(np_);
+  parallel_for(np_, [&](int64_t i) { y[i] = r[i] * weight[i] * s; });
 }
 
-void InversionGrid::divergence(const float* gx, const float* gy, const float* gz, float* out) const {
-  const int64_t nx = p_[0], ny = p_[1], nz = p_[2];
-  const float ix = float(1 / h_[0]), iy = float(1 / h_[1]), iz = float(1 / h_[2]);
+void InversionGrid::weighted_dipole_adjoint(const float* y, float* x) {
+  float* r = fft_.real();
+  parallel_for(np_, [&](int64_t i) { r[i] = weight[i] * y[i]; });
+  fft_.forward();
+  std::complex<float>* sp = fft_.spectrum();
+  parallel_for(ns_, [&](int64_t i) { sp[i] *= d_[i]; });
+  backward(x);
+}
+
+void InversionGrid::gradient(const float* x, float* gx, float* gy, float* gz) const {
+  for_each_gradient(x, [&](int64_t i, float a, float b, float c) { gx[i] = a, gy[i] = b, gz[i] = c; });
+}
+
+namespace {
+
+/// out = scale * backward divergence of the vector field get(d, i), d = 0..2 (periodic).
+template <typename Get>
+void scaled_divergence(const Dims& p, const Vec3& h, Get get, float* out, float scale) {
+  const int64_t nx = p[0], ny = p[1], nz = p[2];
+  const float ix = float(scale / h[0]), iy = float(scale / h[1]), iz = float(scale / h[2]);
   parallel_for(nz, [&](int64_t k) {
     const int64_t k0 = k == 0 ? nz - 1 : k - 1;
     for (int64_t j = 0; j < ny; ++j) {
       const int64_t j0 = j == 0 ? ny - 1 : j - 1;
       const int64_t row = nx * (j + ny * k), rowy = nx * (j0 + ny * k), rowz = nx * (j + ny * k0);
-      for (int64_t i = 0; i < nx; ++i) {
-        const int64_t i0 = i == 0 ? nx - 1 : i - 1;
-        out[row + i] = (gx[row + i] - gx[row + i0]) * ix + (gy[row + i] - gy[rowy + i]) * iy +
-                       (gz[row + i] - gz[rowz + i]) * iz;
-      }
+      const auto at = [&](int64_t i, int64_t i0) {
+        out[row + i] = (get(0, row + i) - get(0, row + i0)) * ix + (get(1, row + i) - get(1, rowy + i)) * iy +
+                       (get(2, row + i) - get(2, rowz + i)) * iz;
+      };
+      at(0, nx - 1);  // the wrapping first voxel; the rest of the row vectorises
+#pragma omp simd
+      for (int64_t i = 1; i < nx; ++i) at(i, i - 1);
     }
   });
 }
 
+}  // namespace
+
+void InversionGrid::divergence(const float* gx, const float* gy, const float* gz, float* out) const {
+  const float* b[3] = {gx, gy, gz};
+  scaled_divergence(p_, h_, [&](int d, int64_t i) { return b[d][i]; }, out, 1.0f);
+}
+
 void InversionGrid::gradient_adjoint(const float* g, float* out, float scale) const {
-  divergence(g, g + np_, g + 2 * np_, out);
-  parallel_for(np_, [&](int64_t i) { out[i] *= -scale; });
+  const int64_t n = np_;
+  scaled_divergence(p_, h_, [&](int d, int64_t i) { return g[d * n + i]; }, out, -scale);
+}
+
+void InversionGrid::weighted_gradient_adjoint(const float* w, const float* y, float* out) const {
+  const int64_t n = np_;
+  scaled_divergence(p_, h_, [&](int d, int64_t i) { return w[d * n + i] * y[d * n + i]; }, out, -1.0f);
+}
+
+void InversionGrid::gradient_adjoint_of_difference(const float* a, const float* b, float* out, float scale) const {
+  const int64_t n = np_;
+  scaled_divergence(p_, h_, [&](int d, int64_t i) { return a[d * n + i] - b[d * n + i]; }, out, -scale);
+}
+
+void InversionGrid::weighted_gradient_normal(const float* x, const float* c, float* out) const {
+  // out(i) = sum_d [c_d(i) (x(i) - x(i + e_d)) + c_d(i - e_d) (x(i) - x(i - e_d))] / h_d^2.
+  const int64_t nx = p_[0], ny = p_[1], nz = p_[2], n = np_;
+  const float sx = float(1 / (h_[0] * h_[0])), sy = float(1 / (h_[1] * h_[1])), sz = float(1 / (h_[2] * h_[2]));
+  const float *cx = c, *cy = c + n, *cz = c + 2 * n;
+  parallel_for(nz, [&](int64_t k) {
+    const int64_t kp = k + 1 == nz ? 0 : k + 1, km = k == 0 ? nz - 1 : k - 1;
+    for (int64_t j = 0; j < ny; ++j) {
+      const int64_t jp = j + 1 == ny ? 0 : j + 1, jm = j == 0 ? ny - 1 : j - 1;
+      const int64_t row = nx * (j + ny * k), ryp = nx * (jp + ny * k), rym = nx * (jm + ny * k),
+                    rzp = nx * (j + ny * kp), rzm = nx * (j + ny * km);
+      const auto at = [&](int64_t i, int64_t ip, int64_t im) {
+        const float v = x[row + i];
+        out[row + i] = (cx[row + i] * (v - x[row + ip]) + cx[row + im] * (v - x[row + im])) * sx +
+                       (cy[row + i] * (v - x[ryp + i]) + cy[rym + i] * (v - x[rym + i])) * sy +
+                       (cz[row + i] * (v - x[rzp + i]) + cz[rzm + i] * (v - x[rzm + i])) * sz;
+      };
+      at(0, nx > 1 ? 1 : 0, nx - 1);
+#pragma omp simd
+      for (int64_t i = 1; i < nx - 1; ++i) at(i, i + 1, i - 1);
+      if (nx > 1) at(nx - 1, 0, nx - 2);
+    }
+  });
 }
 
 Volume InversionGrid::to_full(const float* chi) const {

@@ -51,11 +51,29 @@ class InversionGrid {
   /// out = IFFT(K FFT(in)), K real and even (e.g. the dipole). in and out may alias.
   void convolve(const float* in, const SpectralKernel& k, float* out);
 
+  /// y = W D x and its adjoint x = D W y (W = weight), in the FFT's buffers (x, y distinct):
+  /// the weighted data fit of iLSQR and of RTS's first step.
+  void weighted_dipole(const float* x, float* y);
+  void weighted_dipole_adjoint(const float* y, float* x);
+
   /// Periodic forward differences (per mm) and their negative adjoint (backward divergence).
   void gradient(const float* x, float* gx, float* gy, float* gz) const;
   void divergence(const float* gx, const float* gy, const float* gz, float* out) const;
   /// out = scale grad^T g for g = 3 blocks of size(): -scale times the divergence.
   void gradient_adjoint(const float* g, float* out, float scale) const;
+  /// out = grad^T (w y) (w, y: 3 blocks of size()) in one pass.
+  void weighted_gradient_adjoint(const float* w, const float* y, float* out) const;
+  /// out = scale grad^T (a - b) in one pass (ADMM's x-step: a = z, b = u).
+  void gradient_adjoint_of_difference(const float* a, const float* b, float* out, float scale) const;
+
+  /// out = grad^T (C grad x) with C = diag(c_x, c_y, c_z) per voxel (c: 3 blocks of size()), in
+  /// one pass: the lagged-diffusivity regulariser of MEDI without storing the gradient.
+  void weighted_gradient_normal(const float* x, const float* c, float* out) const;
+
+  /// Calls f(i, gx, gy, gz) with the periodic forward differences of x at every voxel, in
+  /// parallel: lets a method consume grad x in the pass that computes it instead of storing it.
+  template <typename F>
+  void for_each_gradient(const float* x, F&& f) const;
 
   /// chi on the padded grid -> the full input grid, 0 outside the mask.
   Volume to_full(const float* chi_padded) const;
@@ -73,13 +91,35 @@ class InversionGrid {
   const Mask& full_mask_;
 };
 
-/// z = the isotropic soft threshold by t of the 3-vector (v[i], v[i + n], v[i + 2n]) (the prox of
-/// t ||.||_2 per voxel, i.e. of isotropic TV on gradient blocks).
-inline void shrink_gradient(const float* v, float* z, int64_t i, int64_t n, float t) {
-  const float a = v[i], b = v[i + n], c = v[i + 2 * n];
+template <typename F>
+void InversionGrid::for_each_gradient(const float* x, F&& f) const {
+  const int64_t nx = p_[0], ny = p_[1], nz = p_[2];
+  const float ix = float(1 / h_[0]), iy = float(1 / h_[1]), iz = float(1 / h_[2]);
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < nz; ++k) {
+    const int64_t k1 = k + 1 == nz ? 0 : k + 1;
+    for (int64_t j = 0; j < ny; ++j) {
+      const int64_t j1 = j + 1 == ny ? 0 : j + 1;
+      const int64_t row = nx * (j + ny * k), rowy = nx * (j1 + ny * k), rowz = nx * (j + ny * k1);
+      // The row without its wrapping last voxel vectorises (each i touches only its own outputs).
+#pragma omp simd
+      for (int64_t i = 0; i < nx - 1; ++i) {
+        const float c = x[row + i];
+        f(row + i, (x[row + i + 1] - c) * ix, (x[rowy + i] - c) * iy, (x[rowz + i] - c) * iz);
+      }
+      const int64_t i = nx - 1;
+      const float c = x[row + i];
+      f(row + i, (x[row] - c) * ix, (x[rowy + i] - c) * iy, (x[rowz + i] - c) * iz);
+    }
+  }
+}
+
+/// The isotropic soft threshold by t of the 3-vector (a, b, c), in place: the prox of t ||.||_2
+/// per voxel, i.e. of isotropic TV on gradient blocks.
+inline void shrink_vector(float& a, float& b, float& c, float t) {
   const float mag = std::sqrt(a * a + b * b + c * c);
   const float f = mag > t ? 1.0f - t / mag : 0.0f;
-  z[i] = a * f, z[i + n] = b * f, z[i + 2 * n] = c * f;
+  a *= f, b *= f, c *= f;
 }
 
 /// Gradient in D chi of the nonlinear data term w2 (1 - cos(s (d - f))) / s^2 at d = D chi:

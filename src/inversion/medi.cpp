@@ -72,21 +72,37 @@ InversionResult medi(const InversionInput& in, const MediOptions& o, const Inver
   };
 
   AlignedVector<float> chi(static_cast<size_t>(np), 0.0f), dchi(static_cast<size_t>(np)), b(static_cast<size_t>(np)),
-      diffusivity(static_cast<size_t>(np)), gr(static_cast<size_t>(3 * np)), tmp(static_cast<size_t>(np));
-  // Regulariser's quadratic form: grad^T M_G P M_G grad x, with P the lagged diffusivity.
-  auto regularise = [&](const float* x, float* out) {
-    g.gradient(x, gr.data(), gr.data() + np, gr.data() + 2 * np);
-    parallel_for(3 * np, [&](int64_t i) { gr[i] = mg[i] ? gr[i] * diffusivity[i % np] : 0.0f; });
-    g.gradient_adjoint(gr.data(), out, 1.0f);
+      w2(static_cast<size_t>(np)), coefficient(static_cast<size_t>(3 * np));
+  parallel_for(np, [&](int64_t i) { w2[i] = g.weight[i] * g.weight[i]; });
+  // The dipole with the FFT's 1/N folded in, and D pointwise(D x) computed in place in the FFT's
+  // buffers (no copies between the transforms): both the CG operator and the Gauss-Newton
+  // gradient are of this form.
+  RealFFT3& fft = g.fft();
+  SpectralKernel d_scaled(d.size());
+  const float inv_np = 1.0f / float(np);
+  parallel_for(int64_t(d.size()), [&](int64_t i) { d_scaled[i] = d[i] * inv_np; });
+  auto dipole_sandwich = [&](const float* x, auto&& pointwise) -> const float* {
+    std::copy(x, x + np, fft.real());
+    for (int pass = 0; pass < 2; ++pass) {
+      if (pass == 1) {
+        float* r = fft.real();
+        parallel_for(np, [&](int64_t i) { r[i] = pointwise(i, r[i]); });
+      }
+      fft.forward();
+      std::complex<float>* sp = fft.spectrum();
+      parallel_for(g.spectrum_size(), [&](int64_t i) { sp[i] *= d_scaled[i]; });
+      fft.backward();
+    }
+    return fft.real();
   };
   const LinearOperator A = [&](const float* x, float* out) {
-    regularise(x, out);
-    g.convolve(x, d, tmp.data());
-    parallel_for(np, [&](int64_t i) { tmp[i] *= g.weight[i] * g.weight[i]; });
-    g.convolve(tmp.data(), d, tmp.data());
+    // Regulariser's quadratic form grad^T M_G P M_G grad x (P the lagged diffusivity), then the
+    // data term's D W^2 D x.
+    g.weighted_gradient_normal(x, coefficient.data(), out);
+    const float* data = dipole_sandwich(x, [&](int64_t i, float v) { return w2[i] * v; });
     const double mean = lambda_csf > 0 ? csf_mean(x) : 0.0;
     parallel_for(np, [&](int64_t i) {
-      out[i] += lambda * tmp[i];
+      out[i] += lambda * data[i];
       if (lambda_csf > 0 && csf[i]) out[i] += lambda_csf * (x[i] - float(mean));
     });
   };
@@ -98,23 +114,20 @@ InversionResult medi(const InversionInput& in, const MediOptions& o, const Inver
   res.lambda = o.lambda;
   res.lambda_name = "lambda (data)";
   for (int it = 1; it <= o.gauss_newton_iterations; ++it) {
-    g.gradient(chi.data(), gr.data(), gr.data() + np, gr.data() + 2 * np);
-    parallel_for(np, [&](int64_t i) {
-      float m2 = 0;
-      for (int cc = 0; cc < 3; ++cc) m2 += mg[i + cc * np] ? gr[i + cc * np] * gr[i + cc * np] : 0.0f;
-      diffusivity[i] = 1.0f / std::sqrt(m2 + kTvSmoothing);
+    g.for_each_gradient(chi.data(), [&](int64_t i, float gx, float gy, float gz) {
+      const bool mx = mg[i], my = mg[i + np], mz = mg[i + 2 * np];
+      const float m2 = (mx ? gx * gx : 0.0f) + (my ? gy * gy : 0.0f) + (mz ? gz * gz : 0.0f);
+      const float p = 1.0f / std::sqrt(m2 + kTvSmoothing);
+      coefficient[i] = mx ? p : 0.0f, coefficient[i + np] = my ? p : 0.0f, coefficient[i + 2 * np] = mz ? p : 0.0f;
     });
     // b = -(gradient of the energy at chi).
-    regularise(chi.data(), b.data());
-    g.convolve(chi.data(), d, tmp.data());
-    parallel_for(np, [&](int64_t i) {
-      const float w2 = g.weight[i] * g.weight[i];
-      tmp[i] = detail::nonlinear_data_gradient(tmp[i], g.field[i], w2, s);
+    g.weighted_gradient_normal(chi.data(), coefficient.data(), b.data());
+    const float* data = dipole_sandwich(chi.data(), [&](int64_t i, float v) {
+      return detail::nonlinear_data_gradient(v, g.field[i], w2[i], s);
     });
-    g.convolve(tmp.data(), d, tmp.data());
     const double mean = lambda_csf > 0 ? csf_mean(chi.data()) : 0.0;
     parallel_for(np, [&](int64_t i) {
-      float v = b[i] + lambda * tmp[i];
+      float v = b[i] + lambda * data[i];
       if (lambda_csf > 0 && csf[i]) v += lambda_csf * (chi[i] - float(mean));
       b[i] = -v;
     });
@@ -123,8 +136,10 @@ InversionResult medi(const InversionInput& in, const MediOptions& o, const Inver
     co.tolerance = o.cg_tolerance;
     co.max_iterations = o.cg_iterations;
     conjugate_gradient(A, b.data(), dchi.data(), np, co);
-    parallel_for(np, [&](int64_t i) { chi[i] += dchi[i]; });
-    const double step = deterministic_sum(np, [&](int64_t i) { return double(dchi[i]) * dchi[i]; });
+    const double step = deterministic_sum(np, [&](int64_t i) {
+      chi[i] += dchi[i];
+      return double(dchi[i]) * dchi[i];
+    });
     const double norm = deterministic_sum(np, [&](int64_t i) { return double(chi[i]) * chi[i]; });
     res.iterations = it;
     res.relative_change = norm > 0 ? std::sqrt(step / norm) : 0.0;

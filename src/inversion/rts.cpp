@@ -33,14 +33,8 @@ InversionResult rts(const InversionInput& in, const RtsOptions& o, const Inversi
   // Step 1. A = W D (W = data weights, 0 off the mask); A^T = D W (D is self-adjoint).
   AlignedVector<float> chi1(static_cast<size_t>(np), 0.0f), b(static_cast<size_t>(np));
   parallel_for(np, [&](int64_t i) { b[i] = g.weight[i] * g.field[i]; });
-  const LinearOperator A = [&](const float* x, float* y) {
-    g.convolve(x, d, y);
-    parallel_for(np, [&](int64_t i) { y[i] *= g.weight[i]; });
-  };
-  const LinearOperator At = [&](const float* x, float* y) {
-    parallel_for(np, [&](int64_t i) { y[i] = x[i] * g.weight[i]; });
-    g.convolve(y, d, y);
-  };
+  const LinearOperator A = [&](const float* x, float* y) { g.weighted_dipole(x, y); };
+  const LinearOperator At = [&](const float* x, float* y) { g.weighted_dipole_adjoint(x, y); };
   LsqrOptions lo;
   lo.tolerance = o.lsqr_tolerance;
   lo.max_iterations = o.lsqr_iterations;
@@ -63,21 +57,25 @@ InversionResult rts(const InversionInput& in, const RtsOptions& o, const Inversi
     const float den = mu * p + rho * lap[i];
     inv_denominator[i] = den > 0 ? inv_np / den : 0.0f;
   });
-  AlignedVector<float> tmp(static_cast<size_t>(np));
   AdmmSplitting split;
   split.n = np;
   split.m = 3 * np;
-  split.solve_x = [&](const float* v, float* x, float* kx) {
-    g.gradient_adjoint(v, tmp.data(), rho);
-    g.forward(tmp.data());
+  split.solve_x = [&](const float* z, const float* u) {
+    g.gradient_adjoint_of_difference(z, u, fft.real(), rho);
+    fft.forward();
     std::complex<float>* sp = fft.spectrum();
     parallel_for(ns, [&](int64_t i) { sp[i] = (anchor[i] + sp[i]) * inv_denominator[i]; });
     fft.backward();
-    std::copy(fft.real(), fft.real() + np, x);
-    g.gradient(x, kx, kx + np, kx + 2 * np);
+    return static_cast<const float*>(fft.real());
   };
-  split.prox_g = [&](const float* v, float* z) {
-    parallel_for(np, [&](int64_t i) { detail::shrink_gradient(v, z, i, np, shrink); });
+  split.update_z_and_dual = [&](const float* x, float* z, float* u) {
+    g.for_each_gradient(x, [&](int64_t i, float gx, float gy, float gz) {
+      const float v[3] = {gx + u[i], gy + u[i + np], gz + u[i + 2 * np]};
+      float s0 = v[0], s1 = v[1], s2 = v[2];
+      detail::shrink_vector(s0, s1, s2, shrink);
+      z[i] = s0, z[i + np] = s1, z[i + 2 * np] = s2;
+      u[i] = v[0] - s0, u[i + np] = v[1] - s1, u[i + 2 * np] = v[2] - s2;
+    });
   };
   AdmmOptions ao;
   ao.tolerance = o.tolerance;
@@ -86,7 +84,7 @@ InversionResult rts(const InversionInput& in, const RtsOptions& o, const Inversi
     if (progress) progress->update(o.lsqr_iterations + it);
     return true;
   };
-  AlignedVector<float> chi(chi1);
+  AlignedVector<float> chi(static_cast<size_t>(np), 0.0f);
   const AdmmResult ar = admm(split, chi.data(), ao);
   if (progress) progress->finish();
   InversionResult res;

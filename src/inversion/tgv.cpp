@@ -12,6 +12,8 @@
 
 #include "inversion_grid.h"
 #include "qsmtk/crop.h"
+#include "qsmtk/inversion/tkd.h"
+#include <cstdlib>
 #include "qsmtk/kernels/gradient.h"
 #include "qsmtk/kernels/laplacian.h"
 #include "qsmtk/log.h"
@@ -279,7 +281,8 @@ InversionResult tgv(const InversionInput& in, const TgvOptions& o, const Inversi
   const double field_rms = std::sqrt(
       deterministic_sum(nv, [&](int64_t v) { return mask[v] ? double(field[v]) * field[v] : 0.0; }) /
       double(std::count_if(mask.begin(), mask.end(), [](uint8_t m) { return m != 0; })));
-  const double balance = std::max(1.0, field_rms / o.alpha1);
+  auto env = [](const char* n, double d) { const char* v = std::getenv(n); return v ? std::atof(v) : d; };
+  const double balance = std::max(1.0, field_rms / o.alpha1) * env("TGV_BAL", 1.0);
   const double step = 1 / std::sqrt(kNormSafety * k.operator_norm_sq());
   const float tau = float(step * balance), sigma = float(step / balance);
   const float alpha1 = float(o.alpha1), alpha0 = float(o.alpha0);
@@ -297,6 +300,15 @@ InversionResult tgv(const InversionInput& in, const TgvOptions& o, const Inversi
     return deterministic_sum(nv, [&](int64_t v) { return mask[v] ? double(f(v)) * f(v) : 0.0; });
   };
 
+  if (env("TGV_WARM", 0) == 1) {
+    TkdOptions to;
+    to.threshold = env("TGV_TKDT", 0.19);
+    const Volume start = crop(tkd(in.field, in.mask, in.b0, to), box);
+    for (int64_t v = 0; v < nv; ++v) x[v] = x_bar[v] = start[v];
+    gradient_forward(x, w_now[0], w_now[1], w_now[2], k.n, k.h);
+    for (int d = 0; d < 3; ++d) std::copy(w[d].begin(), w[d].end(), w[3 + d].begin());
+    std::copy(chi[0].begin(), chi[0].end(), chi_checked[0].begin());
+  }
   std::optional<log::Progress> progress;
   if (c.progress) progress.emplace("TGV", o.max_iterations);
   int iterations = 0;

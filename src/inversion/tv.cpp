@@ -37,35 +37,42 @@ InversionResult tv(const InversionInput& in, const TvOptions& o, bool nonlinear,
     const float den = mu1 * lap[i] + mu2 * d[i] * d[i];
     inv_denominator[i] = den > 0 ? inv_np / den : 0.0f;
   });
-  AlignedVector<std::complex<float>> chi_k(static_cast<size_t>(ns));
-  AlignedVector<float> tmp(static_cast<size_t>(np));
+  // Two transforms: the gradient part of the x-step's right-hand side in `fft` (then x), the data
+  // part in `data_fft` (then D x, which the z-step reads).
   RealFFT3& fft = g.fft();
+  RealFFT3 data_fft(g.dims());
+  const float* dx = data_fft.real();
 
   AdmmSplitting split;
   split.n = np;
   split.m = 4 * np;
-  split.solve_x = [&](const float* v, float* x, float* kx) {
-    g.gradient_adjoint(v, tmp.data(), mu1);
-    g.forward(tmp.data());
-    std::copy(fft.spectrum(), fft.spectrum() + ns, chi_k.begin());
-    g.forward(v + 3 * np);
+  split.solve_x = [&](const float* z, const float* u) {
+    // chi_k = (mu1 F(grad^T (z - u)) + mu2 D F(z_d - u_d)) / (mu1 |G|^2 + mu2 D^2).
+    g.gradient_adjoint_of_difference(z, u, fft.real(), mu1);
+    float* r = data_fft.real();
+    parallel_for(np, [&](int64_t i) { r[i] = z[i + 3 * np] - u[i + 3 * np]; });
+    fft.forward();
+    data_fft.forward();
     std::complex<float>* sp = fft.spectrum();
+    std::complex<float>* sd = data_fft.spectrum();
     parallel_for(ns, [&](int64_t i) {
-      chi_k[i] = (chi_k[i] + mu2 * d[i] * sp[i]) * inv_denominator[i];
-      sp[i] = chi_k[i];
+      const std::complex<float> chi_k = (sp[i] + mu2 * d[i] * sd[i]) * inv_denominator[i];
+      sp[i] = chi_k;
+      sd[i] = chi_k * d[i];
     });
     fft.backward();
-    std::copy(fft.real(), fft.real() + np, x);
-    parallel_for(ns, [&](int64_t i) { sp[i] = chi_k[i] * d[i]; });
-    fft.backward();
-    std::copy(fft.real(), fft.real() + np, kx + 3 * np);
-    g.gradient(x, kx, kx + np, kx + 2 * np);
+    data_fft.backward();
+    return static_cast<const float*>(fft.real());
   };
-  split.prox_g = [&](const float* v, float* z) {
-    // Isotropic soft threshold of the gradient; the data term voxel by voxel.
-    parallel_for(np, [&](int64_t i) {
-      detail::shrink_gradient(v, z, i, np, shrink);
-      const float w2 = g.weight[i] * g.weight[i], y = v[i + 3 * np], field = g.field[i];
+  split.update_z_and_dual = [&](const float* x, float* z, float* u) {
+    // Gradient block: isotropic soft threshold. Data block: voxel by voxel (Newton for nltv).
+    g.for_each_gradient(x, [&](int64_t i, float gx, float gy, float gz) {
+      const float v[3] = {gx + u[i], gy + u[i + np], gz + u[i + 2 * np]};
+      float s0 = v[0], s1 = v[1], s2 = v[2];
+      detail::shrink_vector(s0, s1, s2, shrink);
+      z[i] = s0, z[i + np] = s1, z[i + 2 * np] = s2;
+      u[i] = v[0] - s0, u[i + np] = v[1] - s1, u[i + 2 * np] = v[2] - s2;
+      const float w2 = g.weight[i] * g.weight[i], y = dx[i] + u[i + 3 * np], field = g.field[i];
       float zd = (w2 * field + mu2 * y) / (w2 + mu2);
       if (nonlinear && w2 > 0) {
         // Newton on w2 (1 - cos(s (z - f))) / s^2 + mu2/2 (z - y)^2 from the linear solution.
@@ -77,6 +84,7 @@ InversionResult tv(const InversionInput& in, const TvOptions& o, bool nonlinear,
         }
       }
       z[i + 3 * np] = zd;
+      u[i + 3 * np] = y - zd;
     });
   };
   AdmmOptions ao;

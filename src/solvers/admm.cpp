@@ -2,30 +2,46 @@
 #include "qsmtk/solvers/admm.h"
 
 #include <cmath>
+#include <vector>
 
 #include "qsmtk/aligned.h"
-#include "qsmtk/parallel.h"
 
 namespace qsmtk {
 
+namespace {
+
+/// x = x_new, returning ||x_new - x_old||^2 and ||x_new||^2 from the same pass; fixed chunks
+/// summed in order keep the result independent of the thread count.
+void copy_with_change(const float* x_new, float* x, int64_t n, double& change2, double& norm2) {
+  constexpr int64_t chunk = 1 << 14;
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  std::vector<double> dd(static_cast<size_t>(chunks)), xx(static_cast<size_t>(chunks));
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    double a = 0, b = 0;
+    const int64_t e = (c + 1) * chunk < n ? (c + 1) * chunk : n;
+    for (int64_t i = c * chunk; i < e; ++i) {
+      const double d = double(x_new[i]) - double(x[i]);
+      a += d * d;
+      b += double(x_new[i]) * double(x_new[i]);
+      x[i] = x_new[i];
+    }
+    dd[static_cast<size_t>(c)] = a, xx[static_cast<size_t>(c)] = b;
+  }
+  change2 = norm2 = 0;
+  for (int64_t c = 0; c < chunks; ++c) change2 += dd[static_cast<size_t>(c)], norm2 += xx[static_cast<size_t>(c)];
+}
+
+}  // namespace
+
 AdmmResult admm(const AdmmSplitting& p, float* x, const AdmmOptions& o) {
-  const int64_t n = p.n, m = p.m;
-  AlignedVector<float> z(static_cast<size_t>(m), 0.0f), u(static_cast<size_t>(m), 0.0f),
-      v(static_cast<size_t>(m), 0.0f), kx(static_cast<size_t>(m)), prev(static_cast<size_t>(n));
+  AlignedVector<float> z(static_cast<size_t>(p.m), 0.0f), u(static_cast<size_t>(p.m), 0.0f);
   AdmmResult res;
   while (res.iterations < o.max_iterations) {
-    std::copy(x, x + n, prev.begin());
-    parallel_for(m, [&](int64_t i) { v[i] = z[i] - u[i]; });
-    p.solve_x(v.data(), x, kx.data());
-    parallel_for(m, [&](int64_t i) { v[i] = kx[i] + u[i]; });
-    p.prox_g(v.data(), z.data());
-    parallel_for(m, [&](int64_t i) { u[i] += kx[i] - z[i]; });
+    const float* x_new = p.solve_x(z.data(), u.data());
+    double dx = 0, xx = 0;
+    copy_with_change(x_new, x, p.n, dx, xx);
     ++res.iterations;
-    const double dx = deterministic_sum(n, [&](int64_t i) {
-      const double d = double(x[i]) - double(prev[i]);
-      return d * d;
-    });
-    const double xx = deterministic_sum(n, [&](int64_t i) { return double(x[i]) * double(x[i]); });
     // x = 0 after the first step (z = u = 0 at the start) is not convergence.
     res.relative_change = xx > 0 ? std::sqrt(dx / xx) : (res.iterations > 1 && dx == 0 ? 0.0 : 1.0);
     if (o.on_iteration && !o.on_iteration(res.iterations, res.relative_change)) break;
@@ -33,6 +49,7 @@ AdmmResult admm(const AdmmSplitting& p, float* x, const AdmmOptions& o) {
       res.converged = true;
       break;
     }
+    p.update_z_and_dual(x, z.data(), u.data());
   }
   return res;
 }

@@ -11,27 +11,20 @@
 
 namespace qsmtk {
 
-namespace {
-double norm2(const float* a, int64_t n) {
-  return std::sqrt(deterministic_sum(n, [&](int64_t i) { return double(a[i]) * double(a[i]); }));
-}
-void scale(float* a, int64_t n, double s) {
-  const float f = float(s);
-  parallel_for(n, [&](int64_t i) { a[i] *= f; });
-}
-}  // namespace
-
 LsqrResult lsqr(const LinearOperator& A, const LinearOperator& At, const float* b, int64_t m, float* x, int64_t n,
                 const LsqrOptions& o) {
+  // u and v are kept unnormalised (u = uu / beta, v = vv / alpha) and the scale is applied inside
+  // the next pass that reads them, so each bidiagonalisation half-step is one pass that also
+  // yields the new norm: the solver is bound by memory traffic between the operator's calls.
   LsqrResult res;
   const double damp = o.damp;
   const float fd = float(damp);
-  // u = [u1; u2]: u1 in data space (m), u2 the damping rows (n, only when damped).
+  // uu = [u1; u2]: u1 in data space (m), u2 the damping rows (n, only when damped).
   const int64_t mu = damp > 0 ? m + n : m;
-  AlignedVector<float> u(static_cast<size_t>(mu)), v(static_cast<size_t>(n)), w(static_cast<size_t>(n)),
+  AlignedVector<float> uu(static_cast<size_t>(mu)), vv(static_cast<size_t>(n)), w(static_cast<size_t>(n)),
       dx(static_cast<size_t>(n), 0.0f), tm(static_cast<size_t>(m)), tn(static_cast<size_t>(n));
-  float* u2 = u.data() + m;
-  const double bnorm = norm2(b, m);
+  float* u2 = uu.data() + m;
+  const double bnorm = std::sqrt(deterministic_sum(m, [&](int64_t i) { return double(b[i]) * double(b[i]); }));
   if (bnorm == 0) {
     parallel_for(n, [&](int64_t i) { x[i] = 0.0f; });
     res.converged = true;
@@ -39,44 +32,44 @@ LsqrResult lsqr(const LinearOperator& A, const LinearOperator& At, const float* 
   }
   // Adjoint of the augmented operator: out = A^T u1 + damp u2.
   auto adjoint = [&](float* out) {
-    At(u.data(), out);
+    At(uu.data(), out);
     if (damp > 0) parallel_for(n, [&](int64_t i) { out[i] += fd * u2[i]; });
   };
-  // u = [b - A x; -damp x]
+  auto sq = [](float a) { return double(a) * double(a); };
+  // uu = [b - A x; -damp x]
   A(x, tm.data());
-  parallel_for(m, [&](int64_t i) { u[i] = b[i] - tm[i]; });
-  if (damp > 0) parallel_for(n, [&](int64_t i) { u2[i] = -fd * x[i]; });
-  double beta = norm2(u.data(), mu);
+  double beta2 = deterministic_sum(m, [&](int64_t i) { return sq(uu[i] = b[i] - tm[i]); });
+  if (damp > 0) beta2 += deterministic_sum(n, [&](int64_t i) { return sq(u2[i] = -fd * x[i]); });
+  double beta = std::sqrt(beta2);
   res.relative_residual = beta / bnorm;
   if (beta <= o.tolerance * bnorm) {
     res.converged = true;
     return res;
   }
-  scale(u.data(), mu, 1 / beta);
-  adjoint(v.data());
-  double alpha = norm2(v.data(), n);
+  adjoint(tn.data());
+  float fs = float(1 / beta);
+  double alpha = std::sqrt(deterministic_sum(n, [&](int64_t i) { return sq(vv[i] = tn[i] * fs); }));
   if (alpha == 0) {
     res.converged = true;
     return res;
   }
-  scale(v.data(), n, 1 / alpha);
-  std::copy(v.begin(), v.end(), w.begin());
+  fs = float(1 / alpha);
+  parallel_for(n, [&](int64_t i) { w[i] = vv[i] * fs; });
   double phibar = beta, rhobar = alpha, anorm2 = 0;
   while (res.iterations < o.max_iterations) {
     // Bidiagonalisation: beta u = A v - alpha u; alpha v = A^T u - beta v (A augmented).
-    A(v.data(), tm.data());
-    const float fa = float(alpha);
-    parallel_for(m, [&](int64_t i) { u[i] = tm[i] - fa * u[i]; });
-    if (damp > 0) parallel_for(n, [&](int64_t i) { u2[i] = fd * v[i] - fa * u2[i]; });
-    beta = norm2(u.data(), mu);
+    A(vv.data(), tm.data());
+    const float a_inv = float(1 / alpha), a_over_b = float(alpha / beta);
+    beta2 = deterministic_sum(m, [&](int64_t i) { return sq(uu[i] = tm[i] * a_inv - a_over_b * uu[i]); });
+    if (damp > 0)
+      beta2 += deterministic_sum(n, [&](int64_t i) { return sq(u2[i] = fd * vv[i] * a_inv - a_over_b * u2[i]); });
+    const double alpha_old = alpha;
+    beta = std::sqrt(beta2);
     if (beta > 0) {
-      scale(u.data(), mu, 1 / beta);
       anorm2 += alpha * alpha + beta * beta;
       adjoint(tn.data());
-      const float fb = float(beta);
-      parallel_for(n, [&](int64_t i) { v[i] = tn[i] - fb * v[i]; });
-      alpha = norm2(v.data(), n);
-      if (alpha > 0) scale(v.data(), n, 1 / alpha);
+      const float b_inv = float(1 / beta), b_over_a = float(beta / alpha);
+      alpha = std::sqrt(deterministic_sum(n, [&](int64_t i) { return sq(vv[i] = tn[i] * b_inv - b_over_a * vv[i]); }));
     }
     // The QR step by a plane rotation.
     const double rho = std::hypot(rhobar, beta);
@@ -86,9 +79,11 @@ LsqrResult lsqr(const LinearOperator& A, const LinearOperator& At, const float* 
     const double phi = cs * phibar;
     phibar = sn * phibar;
     const float t1 = float(phi / rho), t2 = float(-theta / rho);
+    // v = vv / alpha (the previous v when beta = 0, which ends the loop below).
+    const float v_scale = float(1 / (beta > 0 && alpha > 0 ? alpha : alpha_old));
     parallel_for(n, [&](int64_t i) {
       dx[i] += t1 * w[i];
-      w[i] = v[i] + t2 * w[i];
+      w[i] = vv[i] * v_scale + t2 * w[i];
     });
     ++res.iterations;
     res.relative_residual = phibar / bnorm;

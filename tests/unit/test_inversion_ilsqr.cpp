@@ -167,8 +167,8 @@ TEST(IlsqrOperators, DataOperatorAdjoint) {
   const int64_t n = g.size();
   const std::vector<float> x = random_vector(n, 31), y = random_vector(n, 32);
   std::vector<float> ax(n), aty(n);
-  detail::ilsqr_data_operator(g, x.data(), ax.data());
-  detail::ilsqr_data_adjoint(g, y.data(), aty.data());
+  g.weighted_dipole(x.data(), ax.data());
+  g.weighted_dipole_adjoint(y.data(), aty.data());
   EXPECT_LT(adjoint_mismatch(inner(ax.data(), y.data(), n), inner(x.data(), aty.data(), n)), 1e-4);
 }
 
@@ -226,8 +226,8 @@ TEST(Ilsqr, SmallPhantomStreakRemovalHelps) {
   LsqrOptions lo;
   lo.tolerance = o.tolerance;
   lo.max_iterations = o.max_iterations;
-  const LsqrResult r1 = lsqr([&](const float* p, float* q) { detail::ilsqr_data_operator(g, p, q); },
-                             [&](const float* p, float* q) { detail::ilsqr_data_adjoint(g, p, q); }, b.data(), n, x.data(),
+  const LsqrResult r1 = lsqr([&](const float* p, float* q) { g.weighted_dipole(p, q); },
+                             [&](const float* p, float* q) { g.weighted_dipole_adjoint(p, q); }, b.data(), n, x.data(),
                              n, lo);
   EXPECT_EQ(r1.iterations, r.iterations);
   EXPECT_NEAR(r1.relative_residual, r.relative_change, 1e-6);

@@ -1,8 +1,10 @@
 #pragma once
 // ADMM in scaled form for min_x f(x) + g(K x) (Boyd et al., Found Trends Mach Learn
-// 2011;3:1-122, section 3.1.1). The problem supplies the two sub-steps as callbacks; penalties may
-// differ between blocks of z as long as both callbacks use the same ones. The solver knows nothing
-// of MRI.
+// 2011;3:1-122, section 3.1.1). The problem supplies the sub-steps as callbacks; penalties may
+// differ between blocks of z as long as both callbacks use the same ones. The z-step and the dual
+// update form one callback so that a problem can compute K x, the prox and the new dual in a
+// single pass over memory (the iteration is bound by memory traffic, not arithmetic). The solver
+// knows nothing of MRI.
 #include <cstdint>
 #include <functional>
 
@@ -11,10 +13,11 @@ namespace qsmtk {
 struct AdmmSplitting {
   int64_t n = 0;  // unknowns x
   int64_t m = 0;  // split variables z = K x
-  /// x = argmin f(x) + 1/2 ||K x - v||^2_rho; also returns K x.
-  std::function<void(const float* v, float* x, float* kx)> solve_x;
-  /// z = argmin g(z) + 1/2 ||z - v||^2_rho.
-  std::function<void(const float* v, float* z)> prox_g;
+  /// x = argmin f(x) + 1/2 ||K x - (z - u)||^2_rho. Returns the new x in storage of the problem's
+  /// own, read before the next call.
+  std::function<const float*(const float* z, const float* u)> solve_x;
+  /// With k = K x: z = prox_g(k + u) = argmin g(z) + 1/2 ||z - (k + u)||^2_rho, then u += k - z.
+  std::function<void(const float* x, float* z, float* u)> update_z_and_dual;
 };
 
 struct AdmmOptions {
@@ -29,7 +32,7 @@ struct AdmmResult {
   bool converged = false;
 };
 
-/// x holds the start on entry (z starts at K x through the first x-step from v = 0).
+/// x receives the result; z and u start at 0, so the first x-step sees only f.
 AdmmResult admm(const AdmmSplitting& problem, float* x, const AdmmOptions& options);
 
 }  // namespace qsmtk
