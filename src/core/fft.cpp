@@ -1,5 +1,7 @@
 #include "qsmtk/fft.h"
 
+#include "qsmtk/aligned.h"
+
 #include <fftw3.h>
 
 #include <algorithm>
@@ -100,6 +102,8 @@ RealFFT3::RealFFT3(const Dims& dims) : impl_(std::make_unique<Impl>()) {
   p.real = fftwf_alloc_real(static_cast<size_t>(p.n_real));
   p.spec = fftwf_alloc_complex(static_cast<size_t>(p.n_spec));
   if (!p.real || !p.spec) throw std::bad_alloc();
+  advise_huge_pages(p.real, sizeof(float) * static_cast<size_t>(p.n_real));
+  advise_huge_pages(p.spec, sizeof(fftwf_complex) * static_cast<size_t>(p.n_spec));
   // FFTW is row-major with the last index fastest: pass (nz, ny, nx) so x is contiguous.
   const int n[3] = {static_cast<int>(dims[2]), static_cast<int>(dims[1]), static_cast<int>(dims[0])};
   const unsigned flags = (g_planner == FftPlanner::measure ? FFTW_MEASURE : FFTW_ESTIMATE);
