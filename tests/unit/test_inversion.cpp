@@ -180,11 +180,11 @@ TEST(Inversion, EveryMethodOnTheObliquePhantom) {
   in.magnitude = &magnitude;
   InversionOptions o;
   o.common.progress = false;
-  o.tgv.max_iterations = 500;  // the test's time; the default runs 1000
+  o.tgv.max_iterations = 500;  // past the default 300, which the TGV test file checks
   const std::map<InversionMethod, double> bound{
       {InversionMethod::tkd, 47},   {InversionMethod::tsvd, 51},  {InversionMethod::tikhonov, 43},
       {InversionMethod::ilsqr, 43}, {InversionMethod::tv, 31},    {InversionMethod::nltv, 31},
-      {InversionMethod::medi, 25},  {InversionMethod::tgv, 68},   {InversionMethod::rts, 39},
+      {InversionMethod::medi, 25},  {InversionMethod::tgv, 45},   {InversionMethod::rts, 39},
       {InversionMethod::ndi, 49}};
   std::map<InversionMethod, double> nrmse;
   for (InversionMethod m : all_inversion_methods()) {

@@ -145,13 +145,13 @@ TEST(TgvInversion, SmallPhantomAccuracy) {
   const Simulation s = simulate_phantom(o);
   Volume field = s.local_field_hz;
   for (float& v : field) v = float(v / hz_per_ppm(3.0));
-  TgvOptions tgv_options;
-  tgv_options.max_iterations = 500;  // 1000 by default; the test's time budget (NRMSE 44% at 1000)
-  tgv_options.alpha1 = 1e-4;         // best on noise-free data (the default suits noisy fields)
-  tgv_options.alpha0 = 4e-4;
   InversionCommon common;
   common.progress = false;
-  const InversionResult r = tgv({field, s.brain_mask, s.b0_direction}, tgv_options, common);
-  EXPECT_EQ(r.iterations, 500);
-  EXPECT_LT(nrmse_percent(s.chi, r.chi, s.brain_mask), 52.0);  // measured 48.7
+  const InversionResult r = tgv({field, s.brain_mask, s.b0_direction}, TgvOptions{}, common);
+  EXPECT_LE(r.iterations, TgvOptions{}.max_iterations);
+  // Better than TKD on the same field (37.9%), and than its own Tikhonov start (35.2%).
+  const double tkd_nrmse = nrmse_percent(s.chi, tkd(field, s.brain_mask, s.b0_direction), s.brain_mask);
+  const double tgv_nrmse = nrmse_percent(s.chi, r.chi, s.brain_mask);
+  EXPECT_LT(tgv_nrmse, tkd_nrmse - 2.0);
+  EXPECT_LT(tgv_nrmse, 36.0);  // measured 34.2
 }
