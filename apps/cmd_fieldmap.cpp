@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "inputs.h"
+#include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
@@ -19,9 +20,8 @@ namespace {
 struct Args {
   std::string out_dir;
   InputArgs in;
-  std::string mask, unwrap = "romeo", echo_unwrap = "temporal", fit = "linear", r2star = "arlo";
-  bool no_offset = false, swi = false, save_unwrapped = false, no_csf_removal = false;
-  double bet_f = 0.7, erode_mm = 0;
+  FieldMapArgs fm;
+  bool save_unwrapped = false;
 };
 
 Json sidecar(const MultiEchoData& d, const Volume& like, const std::string& units, const std::string& what,
@@ -83,30 +83,8 @@ Command fieldmap_command() {
   c.declare = [a](CLI::App& app) {
     app.add_option("OUT_DIR", a->out_dir, "Output folder (a BIDS derivatives dataset)")->required();
     declare_inputs(app, a->in);
-    app.add_option("--mask", a->mask, "Use this brain mask instead of computing one")->check(CLI::ExistingFile);
-    app.add_option("--unwrap", a->unwrap, "Unwrapping: romeo (region growing) or laplacian")
-        ->check(CLI::IsMember({"romeo", "laplacian"}))
-        ->capture_default_str();
-    app.add_option("--echo-unwrap", a->echo_unwrap,
-                   "romeo across echoes: temporal (unwrap echo 1, predict the rest) or individual (every echo)")
-        ->check(CLI::IsMember({"temporal", "individual"}))
-        ->capture_default_str();
-    app.add_option("--fit", a->fit, "Echo combination: linear (weighted least squares) or complex (nonlinear)")
-        ->check(CLI::IsMember({"linear", "complex"}))
-        ->capture_default_str();
-    app.add_flag("--no-offset", a->no_offset, "Do not remove the receiver phase offset (MCPC-3D-S)");
-    app.add_option("--r2star", a->r2star, "R2* fit: arlo, loglinear, nonlinear, or none")
-        ->check(CLI::IsMember({"arlo", "loglinear", "nonlinear", "none"}))
-        ->capture_default_str();
-    app.add_flag("--swi", a->swi, "Also write SWI and its minimum-intensity projection");
+    declare_fieldmap_options(app, a->fm);
     app.add_flag("--save-unwrapped", a->save_unwrapped, "Also write the unwrapped phase (4-D, radians)");
-    app.add_option("--bet-f", a->bet_f, "Brain extraction fractional threshold (smaller: larger mask)")
-        ->check(CLI::Range(0.05, 0.95))
-        ->capture_default_str();
-    app.add_flag("--no-csf-removal", a->no_csf_removal, "Keep the CSF between brain and skull in the mask");
-    app.add_option("--erode-mm", a->erode_mm, "Erode the brain mask by this many mm")
-        ->check(CLI::Range(0.0, 20.0))
-        ->capture_default_str();
   };
   c.run = [a]() {
     namespace fs = std::filesystem;
@@ -115,35 +93,15 @@ Command fieldmap_command() {
       write_dataset_description(a->out_dir, "qsmtk field maps", true, "qsmtk fieldmap");
     const std::vector<InputScan> scans = find_inputs(a->in, a->out_dir);
     Mask user;
-    if (!a->mask.empty()) user = read_nifti_mask(a->mask);
-    FieldMapOptions o;
-    o.user_mask = a->mask.empty() ? nullptr : &user;
-    o.mask.bet.fractional_threshold = a->bet_f;
-    o.mask.erode_mm = a->erode_mm;
-    if (a->no_csf_removal) o.mask.csf_decay_ratio = 0;
-    o.remove_offset = !a->no_offset;
-    o.unwrap = parse_unwrap_method(a->unwrap);
-    o.echo_mode = a->echo_unwrap == "temporal" ? EchoUnwrapMode::temporal : EchoUnwrapMode::individual;
-    o.fit = a->fit == "complex" ? EchoFitMethod::complex_nonlinear : EchoFitMethod::weighted_linear;
-    o.r2star = a->r2star != "none";
-    o.r2star_method = a->r2star == "loglinear" ? R2StarMethod::loglinear
-                      : a->r2star == "nonlinear" ? R2StarMethod::nonlinear
-                                                 : R2StarMethod::arlo;
-    o.swi = a->swi;
+    if (!a->fm.mask.empty()) user = read_nifti_mask(a->fm.mask);
+    const FieldMapOptions o = fieldmap_options(a->fm, a->fm.mask.empty() ? nullptr : &user);
     int failed = 0;
     for (const InputScan& scan : scans) {
       try {
         log::info("== " + scan.label);
         const MultiEchoData d = scan.load(a->in);
         const FieldMapResult r = map_field(d.magnitude, d.phase, d.echo_times_s, o);
-        Json methods;
-        methods["Mask"] = a->mask.empty() ? Json{{"Method", "bet+csf"}, {"FractionalThreshold", a->bet_f},
-                                                 {"CsfRemoval", !a->no_csf_removal}, {"ErodeMm", a->erode_mm}}
-                                          : Json{{"Method", "user"}, {"File", a->mask}};
-        methods["PhaseOffset"] = r.phase_offset.empty() ? "none" : "mcpc3ds";
-        methods["Unwrap"] = {{"Method", a->unwrap}, {"EchoMode", a->echo_unwrap}};
-        methods["EchoFit"] = {{"Method", a->fit}, {"NoiseSD", r.fit.noise_sd}};
-        if (!r.r2star_method.empty()) methods["R2star"] = r.r2star_method;
+        const Json methods = fieldmap_json(a->fm, r);
         const std::string dir = scan.files.entities.anat_dir(a->out_dir);
         make_directories(dir);
         const std::string p = (fs::path(dir) / scan.label).string();

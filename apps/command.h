@@ -41,6 +41,12 @@ Command swi_command();
 Command bgremove_command();
 Command invert_command();
 
+Command run_command();
+
+/// The program's own path and arguments as given (for commands that start copies of themselves).
+void set_invocation(int argc, char** argv);
+const std::vector<std::string>& invocation();
+
 /// JSON of `qsmtk compare` (keys nrmse, hfen, ssim, mask_voxels, roi).
 Json comparison_json(const Comparison& c);
 

@@ -43,6 +43,7 @@ void declare_common(CLI::App& sub, CommonOptions& common) {
 int main(int argc, char** argv) {
   using namespace qsmtk;
   keep_freed_memory_for_reuse();
+  app::set_invocation(argc, argv);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 

@@ -26,6 +26,69 @@ Vec3 resolve_b0(const Grid& grid, const std::string& b0_dir) {
   return (1.0 / n) * b;
 }
 
+void declare_fieldmap_options(CLI::App& app, FieldMapArgs& a) {
+  const std::string g = "Field mapping";
+  app.add_option("--mask", a.mask, "Use this brain mask instead of computing one")->check(CLI::ExistingFile)->group(g);
+  app.add_option("--unwrap", a.unwrap, "Unwrapping: romeo (region growing) or laplacian")
+      ->check(CLI::IsMember({"romeo", "laplacian"}))
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--echo-unwrap", a.echo_unwrap,
+                 "romeo across echoes: temporal (unwrap echo 1, predict the rest) or individual (every echo)")
+      ->check(CLI::IsMember({"temporal", "individual"}))
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--fit", a.fit, "Echo combination: linear (weighted least squares) or complex (nonlinear)")
+      ->check(CLI::IsMember({"linear", "complex"}))
+      ->capture_default_str()
+      ->group(g);
+  app.add_flag("--no-offset", a.no_offset, "Do not remove the receiver phase offset (MCPC-3D-S)")->group(g);
+  app.add_option("--r2star", a.r2star, "R2* fit: arlo, loglinear, nonlinear, or none")
+      ->check(CLI::IsMember({"arlo", "loglinear", "nonlinear", "none"}))
+      ->capture_default_str()
+      ->group(g);
+  app.add_flag("--swi", a.swi, "Also write SWI and its minimum-intensity projection")->group(g);
+  app.add_option("--bet-f", a.bet_f, "Brain extraction fractional threshold (smaller: larger mask)")
+      ->check(CLI::Range(0.05, 0.95))
+      ->capture_default_str()
+      ->group(g);
+  app.add_flag("--no-csf-removal", a.no_csf_removal, "Keep the CSF between brain and skull in the mask")->group(g);
+  app.add_option("--erode-mm", a.erode_mm, "Erode the brain mask by this many mm")
+      ->check(CLI::Range(0.0, 20.0))
+      ->capture_default_str()
+      ->group(g);
+}
+
+FieldMapOptions fieldmap_options(const FieldMapArgs& a, const Mask* user_mask) {
+  FieldMapOptions o;
+  o.user_mask = user_mask;
+  o.mask.bet.fractional_threshold = a.bet_f;
+  o.mask.erode_mm = a.erode_mm;
+  if (a.no_csf_removal) o.mask.csf_decay_ratio = 0;
+  o.remove_offset = !a.no_offset;
+  o.unwrap = parse_unwrap_method(a.unwrap);
+  o.echo_mode = a.echo_unwrap == "temporal" ? EchoUnwrapMode::temporal : EchoUnwrapMode::individual;
+  o.fit = a.fit == "complex" ? EchoFitMethod::complex_nonlinear : EchoFitMethod::weighted_linear;
+  o.r2star = a.r2star != "none";
+  o.r2star_method = a.r2star == "loglinear"   ? R2StarMethod::loglinear
+                    : a.r2star == "nonlinear" ? R2StarMethod::nonlinear
+                                              : R2StarMethod::arlo;
+  o.swi = a.swi;
+  return o;
+}
+
+Json fieldmap_json(const FieldMapArgs& a, const FieldMapResult& r) {
+  Json methods;
+  methods["Mask"] = a.mask.empty() ? Json{{"Method", "bet+csf"}, {"FractionalThreshold", a.bet_f},
+                                          {"CsfRemoval", !a.no_csf_removal}, {"ErodeMm", a.erode_mm}}
+                                   : Json{{"Method", "user"}, {"File", a.mask}};
+  methods["PhaseOffset"] = r.phase_offset.empty() ? "none" : "mcpc3ds";
+  methods["Unwrap"] = {{"Method", a.unwrap}, {"EchoMode", a.echo_unwrap}};
+  methods["EchoFit"] = {{"Method", a.fit}, {"NoiseSD", r.fit.noise_sd}};
+  if (!r.r2star_method.empty()) methods["R2star"] = r.r2star_method;
+  return methods;
+}
+
 void declare_background_options(CLI::App& app, BackgroundArgs& a, const std::string& flag) {
   const std::string g = "Background removal";
   const BackgroundOptions d;

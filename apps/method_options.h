@@ -1,12 +1,13 @@
 #pragma once
-// Options shared by the commands that run processing steps (bgremove now; run and the inversion
-// commands later): the B0-direction override and the background-removal method and parameters,
+// Options shared by the commands that run processing steps (fieldmap, bgremove, invert, run): the
+// B0-direction override and the field-mapping, background-removal and inversion methods and parameters,
 // declared once so their names and defaults are the same everywhere, and their sidecar record.
 #include <string>
 
 #include "command.h"
 #include "qsmtk/bgremove/bgremove.h"
 #include "qsmtk/inversion/inversion.h"
+#include "qsmtk/phase/field_map.h"
 
 namespace qsmtk::app {
 
@@ -14,6 +15,19 @@ namespace qsmtk::app {
 void declare_b0_option(CLI::App& app, std::string& b0_dir);
 /// The unit B0 direction for `grid`: the override when given, else b0_direction(grid).
 Vec3 resolve_b0(const Grid& grid, const std::string& b0_dir);
+
+struct FieldMapArgs {
+  std::string mask, unwrap = "romeo", echo_unwrap = "temporal", fit = "linear", r2star = "arlo";
+  bool no_offset = false, swi = false, no_csf_removal = false;
+  double bet_f = 0.7, erode_mm = 0;
+};
+
+/// The field-mapping options (mask, offset, unwrapping, echo fit, R2*, SWI) of fieldmap and run.
+void declare_fieldmap_options(CLI::App& app, FieldMapArgs& a);
+/// FieldMapOptions from the arguments; `user_mask` (read from a.mask by the caller) may be null.
+FieldMapOptions fieldmap_options(const FieldMapArgs& a, const Mask* user_mask);
+/// The field-mapping methods and parameters for sidecars.
+Json fieldmap_json(const FieldMapArgs& a, const FieldMapResult& r);
 
 struct BackgroundArgs {
   std::string method = to_string(kDefaultBackgroundMethod);

@@ -14,6 +14,7 @@ void set_file(const std::string& path);
 
 void info(const std::string& msg);     // shown unless --quiet
 void warn(const std::string& msg);     // always shown, prefixed "warning:"
+void error(const std::string& msg);    // always shown, prefixed "error:"
 void verbose(const std::string& msg);  // shown with --verbose
 
 /// Progress of one named step: a bar on a terminal, a line per 10% otherwise.

@@ -1,0 +1,477 @@
+// qsmtk run: the whole pipeline (field map, background removal, dipole inversion, referencing) for
+// one scan or a cohort, BIDS-App style. One failing scan does not stop the others; complete and
+// up-to-date outputs are skipped; --jobs runs scans as parallel copies of this program.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "command.h"
+#include "inputs.h"
+#include "method_options.h"
+#include "qsmtk/io/atomic_file.h"
+#include "qsmtk/io/bids.h"
+#include "qsmtk/io/json.h"
+#include "qsmtk/io/nifti.h"
+#include "qsmtk/log.h"
+#include "qsmtk/parallel.h"
+#include "qsmtk/pipeline/pipeline.h"
+#include "qsmtk/process.h"
+#include "qsmtk/version.h"
+
+namespace qsmtk::app {
+namespace {
+namespace fs = std::filesystem;
+
+struct Args {
+  std::vector<std::string> positional;
+  InputArgs in;
+  FieldMapArgs fm;
+  BackgroundArgs bg;
+  InversionArgs inv;
+  std::string reference = "brain", csf_mask, b0_dir, preset = "default", only_scan, config;
+  bool force = false, print_config = false;
+  int jobs = 1;
+  CLI::App* app = nullptr;
+  std::string out_dir;  // resolved from the positionals
+};
+
+/// A preset sets some options unless they were given (on the command line or in a config file).
+struct Preset {
+  std::string name, summary;
+  std::vector<std::pair<std::string, std::function<void(Args&)>>> values;  // option name, setter
+};
+
+const std::vector<Preset>& presets() {
+  static const std::vector<Preset> p = {
+      {"fast", "SHARP and TKD: seconds per scan, TKD-class accuracy",
+       {{"--bgremove", [](Args& a) { a.bg.method = "sharp"; }}, {"--inversion", [](Args& a) { a.inv.method = "tkd"; }}}},
+      {"default", "the defaults: PDF and MEDI (docs/accuracy.md)", {}},
+      {"best", "nonlinear echo fit, PDF, MEDI run to a tighter tolerance: slower, most accurate",
+       {{"--fit", [](Args& a) { a.fm.fit = "complex"; }},
+        {"--inversion", [](Args& a) { a.inv.method = "medi"; }},
+        {"--tolerance", [](Args& a) { a.inv.tolerance = 0.03; }}}},
+  };
+  return p;
+}
+
+/// Settings from a TOML file for every option not given on the command line (which wins).
+void apply_config(Args& a) {
+  if (a.config.empty()) return;
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(a.config);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(a.config + ": not a readable TOML file (" + e.what() + ")");
+  }
+  for (const CLI::ConfigItem& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    CLI::Option* opt = a.app->get_option_no_throw("--" + item.name);
+    if (!opt) opt = a.app->get_option_no_throw(item.name);
+    if (!opt || !opt->get_configurable())
+      throw std::invalid_argument(a.config + ": unknown setting '" + item.name + "'");
+    // Given on the command line (which wins), or "" (unset, as --print-config writes it).
+    if (opt->count() > 0 || item.inputs.empty() || (item.inputs.size() == 1 && item.inputs[0].empty())) continue;
+    try {
+      opt->add_result(item.inputs);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      throw std::invalid_argument(a.config + ": " + item.name + ": " + e.what());
+    }
+  }
+}
+
+void apply_preset(Args& a) {
+  for (const Preset& p : presets()) {
+    if (p.name != a.preset) continue;
+    for (const auto& [option, set] : p.values)
+      if (a.app->get_option(option)->count() == 0) set(a);
+    return;
+  }
+  throw std::invalid_argument("unknown preset '" + a.preset + "'");
+}
+
+/// Every setting that changes the outputs (the up-to-date check compares it).
+Json settings_json(const Args& a) {
+  Json s;
+  s["Preset"] = a.preset;
+  s["FieldMap"] = {{"Mask", a.fm.mask},       {"Unwrap", a.fm.unwrap}, {"EchoUnwrap", a.fm.echo_unwrap},
+                   {"Fit", a.fm.fit},         {"R2star", a.fm.r2star}, {"Offset", !a.fm.no_offset},
+                   {"BetF", a.fm.bet_f},      {"CsfRemoval", !a.fm.no_csf_removal}, {"ErodeMm", a.fm.erode_mm}};
+  s["BackgroundRemoval"] = {{"Method", a.bg.method},         {"RadiusMm", a.bg.radius_mm},
+                            {"Threshold", a.bg.threshold},   {"Tolerance", a.bg.tolerance},
+                            {"MaxIterations", a.bg.max_iterations}, {"PdfKernel", a.bg.pdf_kernel},
+                            {"VsharpMaxRadiusMm", a.bg.options.vsharp.max_radius_mm},
+                            {"VsharpMinRadiusMm", a.bg.options.vsharp.min_radius_mm},
+                            {"ResharpLambda", a.bg.options.resharp.lambda}};
+  s["Inversion"] = {{"Method", a.inv.method},       {"Lambda", a.inv.lambda},
+                    {"Tolerance", a.inv.tolerance}, {"MaxIterations", a.inv.max_iterations},
+                    {"LambdaChoice", a.inv.lambda_choice}, {"Kernel", a.inv.kernel},
+                    {"PadFraction", a.inv.options.common.pad_fraction},
+                    {"MediEdgeFraction", a.inv.options.medi.edge_fraction},
+                    {"MediLambdaCsf", a.inv.options.medi.lambda_csf}};
+  s["Reference"] = {{"Region", a.reference}, {"CsfMask", a.csf_mask}};
+  s["B0Direction"] = a.b0_dir;
+  s["Input"] = {{"EchoTimes", a.in.echo_times},     {"FieldStrength", a.in.field_strength},
+                {"PhaseUnits", a.in.phase_units},   {"FlipPhase", a.in.flip_phase}};
+  return s;
+}
+
+/// The input files with their sizes (and times, except for converted DICOMs, which are new on
+/// every run): a changed input makes a scan out of date.
+Json input_fingerprint(const InputScan& scan) {
+  Json files = Json::array();
+  for (const EchoFiles& e : scan.files.echoes)
+    for (const std::string& f : {e.magnitude, e.phase, e.real, e.imaginary}) {
+      if (f.empty()) continue;
+      std::error_code ec;
+      Json j{{"File", scan.files.source == "dicom" ? fs::path(f).filename().string() : f},
+             {"Bytes", int64_t(fs::file_size(f, ec))}};
+      if (scan.files.source != "dicom")
+        j["Modified"] = int64_t(fs::last_write_time(f, ec).time_since_epoch().count());
+      files.push_back(j);
+    }
+  return files;
+}
+
+struct ScanPaths {
+  std::string dir, prefix, chi, log;
+};
+
+ScanPaths scan_paths(const InputScan& scan, const std::string& out_dir) {
+  ScanPaths p;
+  p.dir = scan.files.entities.anat_dir(out_dir);
+  p.prefix = (fs::path(p.dir) / scan.label).string();
+  p.chi = p.prefix + "_Chimap.nii.gz";
+  p.log = (fs::path(out_dir) / "logs" / (scan.label + ".log")).string();
+  return p;
+}
+
+/// The chi map's sidecar is written last and records the settings, the inputs and every output:
+/// a scan is up to date when it matches and every output is there.
+bool up_to_date(const ScanPaths& p, const Json& fingerprint) {
+  const std::string side = sidecar_path(p.chi);
+  if (!fs::exists(side) || !fs::exists(p.chi)) return false;
+  try {
+    const Json j = read_json(side);
+    if (!j.contains("QsmtkRun") || j["QsmtkRun"].value("Fingerprint", Json()) != fingerprint) return false;
+    for (const auto& f : j["QsmtkRun"]["Outputs"])
+      if (!fs::exists(fs::path(p.dir) / f.get<std::string>())) return false;
+    return true;
+  } catch (const std::exception&) {
+    return false;  // unreadable: redo
+  }
+}
+
+/// Runs the pipeline on one scan and writes its outputs; returns the seconds taken.
+double process_scan(const InputScan& scan, const Args& a, const Json& fingerprint) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const ScanPaths p = scan_paths(scan, a.out_dir);
+  log::info("== " + scan.label);
+  const MultiEchoData d = scan.load(a.in);
+  Mask user_mask, csf;
+  if (!a.fm.mask.empty()) user_mask = read_nifti_mask(a.fm.mask);
+  if (!a.csf_mask.empty()) csf = read_nifti_mask(a.csf_mask);
+  PipelineOptions o;
+  o.fieldmap = fieldmap_options(a.fm, a.fm.mask.empty() ? nullptr : &user_mask);
+  o.background = parse_background_method(a.bg.method);
+  o.background_options = background_options(a.bg);
+  o.inversion = parse_inversion_method(a.inv.method);
+  o.inversion_options = inversion_options(a.inv);
+  o.reference = parse_reference_region(a.reference);
+  o.csf_mask = a.csf_mask.empty() ? nullptr : &csf;
+  if (!a.b0_dir.empty()) o.b0_direction = resolve_b0(d.phase.grid(), a.b0_dir);
+  const PipelineResult r = run_pipeline(d, o);
+
+  make_directories(p.dir);
+  Json side;
+  side["GeneratedBy"] = qsmtk_generated_by("qsmtk run");
+  side["Inputs"] = input_fingerprint(scan);
+  side["EchoTime"] = d.echo_times_s;
+  side["MagneticFieldStrength"] = d.b0_tesla;
+  side["ImagingFrequency"] = r.hz_per_ppm;
+  side["B0Direction"] = {r.b0_direction[0], r.b0_direction[1], r.b0_direction[2]};
+  side["Preset"] = a.preset;
+  side["FieldMap"] = fieldmap_json(a.fm, r.fieldmap);
+  Json bg = background_json(o.background, o.background_options, d.phase.grid().voxel_size);
+  bg["Iterations"] = r.local.iterations;
+  bg["NoiseWeighted"] = o.background == BackgroundMethod::pdf;
+  side["BackgroundRemoval"] = bg;
+  side["Inversion"] = inversion_json(o.inversion, o.inversion_options, r.inversion);
+  side["Reference"] = {{"Region", to_string(r.reference.region)},
+                       {"OffsetPpm", r.reference.offset_ppm},
+                       {"Voxels", r.reference.voxels}};
+  if (!r.csf_source.empty()) side["Reference"]["CsfMask"] = r.csf_source == "user" ? a.csf_mask : "from R2*";
+  Json timing = Json::object();
+  for (const auto& [step, s] : r.seconds) timing[step] = s;
+  side["TimingSeconds"] = timing;
+  side["Provenance"] = d.provenance;
+  std::vector<std::string> warnings = d.warnings;
+  warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
+  if (!warnings.empty()) side["Warnings"] = warnings;
+
+  std::vector<std::string> outputs;
+  std::vector<std::function<void()>> tasks;
+  auto save = [&](const std::string& suffix, const auto& image, const std::string& units, const std::string& what) {
+    outputs.push_back(scan.label + suffix);
+    tasks.push_back([&, suffix, units, what] {
+      write_nifti(p.prefix + suffix, image, what);
+      Json j = side;
+      j["Units"] = units;
+      j["Description"] = what;
+      write_json(sidecar_path(p.prefix + suffix), j);
+    });
+  };
+  save("_desc-brain_mask.nii.gz", r.local.mask, "", "brain mask the reconstruction used");
+  save("_desc-total_fieldmap.nii.gz", r.fieldmap.fit.field_hz, "Hz", "total field (unwrapped, echo-combined)");
+  save("_desc-totalnoise_fieldmap.nii.gz", r.fieldmap.fit.noise_hz, "Hz", "standard deviation of the total field");
+  save("_desc-local_fieldmap.nii.gz", r.local.field, "Hz", "local field (background removed)");
+  if (!r.fieldmap.r2star.r2star.empty()) {
+    save("_R2starmap.nii.gz", r.fieldmap.r2star.r2star, "1/s", "R2*");
+    save("_T2starmap.nii.gz", r.fieldmap.r2star.t2star, "s", "T2*");
+  }
+  if (!r.csf.empty()) save("_desc-csf_mask.nii.gz", r.csf, "", "CSF mask (reference region and MEDI+0)");
+  run_tasks(tasks);
+  // The chi map last: its sidecar marks the scan complete (up_to_date).
+  outputs.push_back(scan.label + "_Chimap.nii.gz");
+  write_nifti(p.chi, r.chi, "susceptibility (ppm)");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  side["TimingSeconds"]["total"] = seconds;
+  side["Units"] = "ppm";
+  side["Description"] = "magnetic susceptibility relative to the reference region";
+  side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}};
+  write_json(sidecar_path(p.chi), side);
+  return seconds;
+}
+
+/// The last error line of a child's log, for the summary.
+std::string last_error(const std::string& log_path) {
+  std::ifstream f(log_path);
+  std::string line, found;
+  while (std::getline(f, line))
+    if (line.find("error:") != std::string::npos) found = line;
+  return found.empty() ? "failed (see " + log_path + ")" : found;
+}
+
+/// Arguments for a child that processes one scan: ours without --jobs/--threads/--config values.
+std::vector<std::string> child_arguments(const std::string& label, int threads) {
+  std::vector<std::string> out{"/proc/self/exe"};
+  const std::vector<std::string>& argv = invocation();
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& s = argv[i];
+    if (s == "--jobs" || s == "-j" || s == "--threads") {
+      ++i;
+      continue;
+    }
+    if (s.rfind("--jobs=", 0) == 0 || s.rfind("--threads=", 0) == 0) continue;
+    out.push_back(s);
+  }
+  for (const std::string& s : {std::string("--only-scan"), label, std::string("--jobs"), std::string("1"),
+                               std::string("--threads"), std::to_string(threads)})
+    out.push_back(s);
+  return out;
+}
+
+void resolve_positionals(Args& a) {
+  const auto& p = a.positional;
+  const bool other_source = !a.in.dicom.empty() || !a.in.magnitude.empty() || !a.in.phase.empty() || !a.in.bids.empty();
+  if (other_source) {
+    if (p.size() == 2 && !a.in.bids.empty() && p[1] == "participant") {
+      a.out_dir = p[0];
+    } else if (p.size() != 1) {
+      throw std::invalid_argument("with --dicom, --bids or --mag/--phase give only OUT_DIR");
+    } else {
+      a.out_dir = p[0];
+    }
+  } else {
+    if (p.size() != 3) throw std::invalid_argument("usage: qsmtk run BIDS_DIR OUT_DIR participant (or --dicom DIR OUT_DIR)");
+    if (p[2] != "participant")
+      throw std::invalid_argument("analysis level '" + p[2] + "': qsmtk run has only the 'participant' level");
+    if (!fs::is_directory(p[0])) throw std::invalid_argument(p[0] + ": BIDS_DIR is not a folder");
+    a.in.bids = p[0];
+    a.out_dir = p[1];
+  }
+  for (const std::string& input : {a.in.bids, a.in.dicom}) {
+    std::error_code ec;
+    if (!input.empty() && fs::exists(a.out_dir) && fs::equivalent(input, a.out_dir, ec))
+      throw std::invalid_argument(a.out_dir + ": the output folder is the input folder; choose another");
+  }
+}
+
+}  // namespace
+
+Command run_command() {
+  auto a = std::make_shared<Args>();
+  Command c;
+  c.name = "run";
+  c.summary = "The whole pipeline, BIDS dataset or DICOM folder to chi maps, for one scan or a cohort";
+  c.description =
+      "Forms: 'qsmtk run BIDS_DIR OUT_DIR participant [--participant-label L ...] [--session S]' (every MEGRE "
+      "acquisition of the chosen participants: sessions, acq and run entities), 'qsmtk run --dicom DICOM_DIR "
+      "OUT_DIR' (converted with dcm2niix, then processed the same way) and 'qsmtk run --mag M.nii.gz --phase "
+      "P.nii.gz --echo-times 5,10,15ms --field-strength 3 OUT_DIR' for plain files.\n\n"
+      "Each scan goes through field mapping (brain mask, receiver phase offset, unwrapping, echo fit with noise map, "
+      "R2*), background field removal (default PDF, noise-weighted), dipole inversion (default MEDI) and "
+      "referencing (default: the brain mask's mean is 0; csf: a CSF mask, given or from R2*; none). OUT_DIR becomes "
+      "a BIDS derivatives dataset with, per scan in anat/: _Chimap (ppm), _desc-brain_mask, _desc-total_fieldmap and "
+      "_desc-local_fieldmap (Hz), _desc-totalnoise_fieldmap (Hz), _R2starmap (1/s) and _T2starmap (s) with 3 or "
+      "more echoes, _desc-csf_mask when CSF was used; every file has a JSON sidecar with the qsmtk version, "
+      "inputs, every method and parameter (automatically chosen ones included), B0 direction, echo times, field "
+      "strength, reference and timings. Logs go to OUT_DIR/logs/<scan>.log.\n\n"
+      "Settings come from, in rising priority: the built-in defaults, --preset, a TOML --config file (write the full "
+      "default one with --print-config) and the command line. A scan whose outputs are complete and were made "
+      "from the same inputs and settings is skipped (--force redoes it). One failing scan does not stop the others; "
+      "a summary ends the run and the exit code is 1 if any scan failed. --jobs N processes N scans at once as "
+      "separate processes, sharing the threads between them. Outputs are written under temporary names and renamed "
+      "when complete.";
+  c.references = {
+      "Gorgolewski KJ et al. BIDS apps: improving ease of use, accessibility, and reproducibility of neuroimaging "
+      "data analysis methods. PLoS Comput Biol 2017;13:e1005209.",
+      "QSM Consensus Organization Committee. Recommended implementation of quantitative susceptibility mapping for "
+      "clinical research in the brain: a consensus of the ISMRM electro-magnetic tissue properties study group. "
+      "MRM 2024;91:1834-1862."};
+  c.declare = [a](CLI::App& app) {
+    a->app = &app;
+    app.add_option("ARGS", a->positional, "BIDS_DIR OUT_DIR participant, or OUT_DIR with --dicom/--mag/--phase")
+        ->expected(1, 3)
+        ->configurable(false);
+    declare_inputs(app, a->in);
+    declare_fieldmap_options(app, a->fm);
+    declare_background_options(app, a->bg);
+    declare_inversion_options(app, a->inv);
+    declare_b0_option(app, a->b0_dir);
+    const std::string g = "Pipeline";
+    std::string preset_help = "Settings for common cases:";
+    for (const Preset& p : presets()) preset_help += " " + p.name + " (" + p.summary + ");";
+    app.add_option("--preset", a->preset, preset_help)
+        ->check(CLI::IsMember({"fast", "default", "best"}))
+        ->capture_default_str()
+        ->group(g);
+    app.add_option("--reference", a->reference, "Reference region set to 0: brain (mask mean), csf, or none")
+        ->check(CLI::IsMember({"brain", "csf", "none"}))
+        ->capture_default_str()
+        ->group(g);
+    app.add_option("--csf-mask", a->csf_mask, "CSF mask for --reference csf and MEDI+0 (default: from R2*)")
+        ->check(CLI::ExistingFile)
+        ->group(g);
+    app.add_option("--config", a->config, "Read settings from this TOML file (option names without '--')")
+        ->check(CLI::ExistingFile)
+        ->configurable(false)
+        ->group(g);
+    app.add_flag("--print-config", a->print_config, "Print the full configuration (TOML) and exit")
+        ->configurable(false)
+        ->group(g);
+    app.add_flag("--force", a->force, "Redo scans whose outputs are complete and up to date")->group(g);
+    app.add_option("-j,--jobs", a->jobs, "Scans processed at once (separate processes)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str()
+        ->group(g);
+    app.add_option("--only-scan", a->only_scan, "Process only this scan (used by --jobs)")->configurable(false)->group("");
+  };
+  c.run = [a]() {
+    apply_config(*a);
+    apply_preset(*a);
+    if (a->print_config) {
+      std::cout << "# qsmtk " << version() << ": settings of 'qsmtk run' (use with --config FILE)\n"
+                << a->app->config_to_str(true, true) << "\n";
+      return 0;
+    }
+    resolve_positionals(*a);
+    make_directories(a->out_dir);
+    if (!fs::exists(fs::path(a->out_dir) / "dataset_description.json"))
+      write_dataset_description(a->out_dir, "qsmtk", true, "qsmtk run");
+    make_directories((fs::path(a->out_dir) / "logs").string());
+    std::vector<InputScan> scans = find_inputs(a->in, a->out_dir);
+    if (!a->only_scan.empty()) {
+      std::erase_if(scans, [&](const InputScan& s) { return s.label != a->only_scan; });
+      if (scans.empty()) throw std::invalid_argument("no scan named " + a->only_scan);
+    }
+    const Json settings = settings_json(*a);
+    struct Outcome {
+      std::string status;  // done | skipped | failed
+      std::string message;
+      double seconds = 0;
+    };
+    std::vector<Outcome> outcomes(scans.size());
+    std::vector<size_t> todo;
+    std::vector<Json> fingerprints(scans.size());
+    for (size_t i = 0; i < scans.size(); ++i) {
+      fingerprints[i] = {{"Settings", settings}, {"Inputs", input_fingerprint(scans[i])}, {"Version", version()}};
+      if (!a->force && up_to_date(scan_paths(scans[i], a->out_dir), fingerprints[i])) {
+        outcomes[i] = {"skipped", "outputs complete and up to date", 0};
+        log::info(scans[i].label + ": up to date, skipped (--force redoes it)");
+      } else {
+        todo.push_back(i);
+      }
+    }
+    const bool child = !a->only_scan.empty();
+    const int jobs = std::min<int>(a->jobs, int(todo.size()));
+    if (jobs > 1 && scans.front().files.source != "dicom") {
+      const int threads_each = std::max(1, threads() / jobs);
+      log::info("processing " + std::to_string(todo.size()) + " scans, " + std::to_string(jobs) + " at a time, " +
+                std::to_string(threads_each) + " threads each; logs in " + a->out_dir + "/logs");
+      std::atomic<size_t> next{0};
+      std::mutex m;
+      std::vector<std::thread> pool;
+      for (int w = 0; w < jobs; ++w)
+        pool.emplace_back([&] {
+          for (size_t k; (k = next++) < todo.size();) {
+            const size_t i = todo[k];
+            const ScanPaths p = scan_paths(scans[i], a->out_dir);
+            const auto t0 = std::chrono::steady_clock::now();
+            int rc = 1;
+            try {
+              rc = run_program(child_arguments(scans[i].label, threads_each), p.log);
+            } catch (const std::exception& e) {
+              std::lock_guard<std::mutex> lock(m);
+              outcomes[i].message = e.what();
+            }
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            std::lock_guard<std::mutex> lock(m);
+            outcomes[i].seconds = s;
+            outcomes[i].status = rc == 0 ? "done" : "failed";
+            if (rc != 0 && outcomes[i].message.empty()) outcomes[i].message = last_error(p.log);
+            log::info(scans[i].label + (rc == 0 ? ": done" : ": FAILED"));
+          }
+        });
+      for (auto& t : pool) t.join();
+    } else {
+      for (size_t i : todo) {
+        const ScanPaths p = scan_paths(scans[i], a->out_dir);
+        if (!child) log::set_file(p.log);
+        try {
+          outcomes[i] = {"done", "", process_scan(scans[i], *a, fingerprints[i])};
+        } catch (const std::exception& e) {
+          outcomes[i] = {"failed", e.what(), 0};
+          log::error(scans[i].label + ": " + e.what());
+        }
+        if (!child) log::set_file("");
+      }
+    }
+    int failed = 0;
+    if (!child) std::printf("qsmtk run: %zu scan(s) in %s\n", scans.size(), a->out_dir.c_str());
+    for (size_t i = 0; i < scans.size(); ++i) {
+      const Outcome& o = outcomes[i];
+      failed += o.status == "failed";
+      if (child && o.status != "failed") continue;
+      if (o.status == "done")
+        std::printf("  %-40s done in %.1f s -> %s\n", scans[i].label.c_str(), o.seconds,
+                    scan_paths(scans[i], a->out_dir).chi.c_str());
+      else if (o.status == "skipped")
+        std::printf("  %-40s skipped (%s)\n", scans[i].label.c_str(), o.message.c_str());
+      else
+        std::fprintf(stderr, "qsmtk run: error: %s: %s\n", scans[i].label.c_str(), o.message.c_str());
+    }
+    if (!child && failed) std::printf("%d of %zu scan(s) failed\n", failed, scans.size());
+    return failed ? 1 : 0;
+  };
+  return c;
+}
+
+}  // namespace qsmtk::app
