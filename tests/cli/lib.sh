@@ -8,7 +8,7 @@ cd "$WORK"
 PY=/usr/bin/python3  # Debian's python3 (stdlib only here)
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-assert_file() { for f in "$@"; do [[ -s "$f" ]] || fail "missing or empty: $f"; done; }
+assert_file() { local f; for f in "$@"; do [[ -s "$f" ]] || fail "missing or empty: $f"; done; }
 # assert_exit CODE CMD... : runs CMD, checks its exit code, keeps stderr in $WORK/stderr
 assert_exit() {
   local want=$1; shift
