@@ -19,6 +19,7 @@
 #include "qsmtk/mask/morphology.h"
 #include "qsmtk/metrics.h"
 #include "qsmtk/phase/field_map.h"
+#include "qsmtk/pipeline/pipeline.h"
 #include "qsmtk/physics.h"
 #include "qsmtk/sim/phantom.h"
 #include "qsmtk/sim/simulation_io.h"
@@ -63,8 +64,19 @@ Command demo_command() {
     const std::string bids = (fs::path(a->out_dir) / "bids").string();
     const SimulationPaths p = write_simulation(s, bids, e, "qsmtk built-in head phantom (qsmtk demo)");
 
-    log::info("Field mapping from the simulated scan");
-    const FieldMapResult fm = map_field(s.magnitude, s.phase, o.acquisition.echo_times_s);
+    // The default pipeline of `qsmtk run`, on the simulated scan in memory.
+    MultiEchoData scan;
+    scan.magnitude = s.magnitude;
+    scan.phase = s.phase;
+    scan.echo_times_s = o.acquisition.echo_times_s;
+    scan.b0_tesla = o.acquisition.b0_tesla;
+    PipelineOptions pipeline_options;
+    pipeline_options.b0_direction = s.b0_direction;
+    const PipelineResult result = run_pipeline(scan, pipeline_options);
+    const FieldMapResult& fm = result.fieldmap;
+    const LocalField& local = result.local;
+    const InversionResult& inversion = result.inversion;
+    const Volume& chi = result.chi;
     const Mask inner = erode(fm.mask, 2.0);
     double bias = 0, field_se = 0;
     int64_t field_n = 0;
@@ -75,31 +87,9 @@ Command demo_command() {
       if (inner[q] && s.brain_mask[q]) field_se += std::pow(fm.fit.field_hz[q] - s.total_field_hz[q] - bias, 2);
     double fm_seconds = 0;
     for (const auto& [step, sec] : fm.seconds) fm_seconds += sec;
-
-    log::info("Background removal: " + to_string(kDefaultBackgroundMethod));
-    const BackgroundOptions bg_options;
-    const LocalField local =
-        remove_background(kDefaultBackgroundMethod, fm.fit.field_hz, fm.mask, s.b0_direction, &fm.fit.noise_hz);
     Mask scored(fm.mask.grid());  // where both the reconstruction and the truth have brain
     for (int64_t q = 0; q < scored.voxels(); ++q) scored[q] = local.mask[q] && s.brain_mask[q];
     const double local_nrmse = nrmse_percent(s.local_field_hz, local.field, scored);
-
-    const InversionMethod inversion_method = kDefaultInversionMethod;
-    log::info("Dipole inversion: " + to_string(inversion_method));
-    const double hz = hz_per_ppm(o.acquisition.b0_tesla);
-    Volume local_ppm = local.field, noise_ppm = fm.fit.noise_hz, first_echo(local.field.grid());
-    for (float& v : local_ppm) v = float(v / hz);
-    for (float& v : noise_ppm) v = float(v / hz);
-    std::copy(s.magnitude.begin(), s.magnitude.begin() + first_echo.voxels(), first_echo.begin());
-    InversionInput inversion_input{local_ppm, local.mask, s.b0_direction};
-    inversion_input.magnitude = &first_echo;
-    inversion_input.noise = &noise_ppm;
-    double mean_te = 0;
-    for (double te : o.acquisition.echo_times_s) mean_te += te / double(o.acquisition.echo_times_s.size());
-    inversion_input.radians_per_ppm = 2 * M_PI * hz * mean_te;
-    const InversionOptions inversion_options;
-    const InversionResult inversion = invert(inversion_method, inversion_input, inversion_options);
-    const Volume& chi = inversion.chi;
 
     const std::string deriv = (fs::path(a->out_dir) / "derivatives" / "qsmtk").string();
     write_dataset_description(deriv, "qsmtk demo reconstruction", true, "qsmtk demo");
@@ -115,7 +105,7 @@ Command demo_command() {
     side["FieldMap"] = {{"Mask", "bet+csf"}, {"PhaseOffset", "mcpc3ds"}, {"Unwrap", "romeo"}, {"EchoFit", "linear"}};
     side["BackgroundRemoval"] = {{"Method", to_string(kDefaultBackgroundMethod)}, {"Iterations", local.iterations},
                                  {"NoiseWeighted", true}};
-    side["Inversion"] = inversion_json(inversion_method, inversion_options, inversion);
+    side["Inversion"] = inversion_json(pipeline_options.inversion, pipeline_options.inversion_options, inversion);
     side["GeneratedBy"] = qsmtk_generated_by("qsmtk demo");
     auto save = [&](const std::string& path, const auto& image, const std::string& units, const std::string& what) {
       write_nifti(path, image, what);
@@ -127,7 +117,7 @@ Command demo_command() {
     save(prefix + "_desc-brain_mask.nii.gz", fm.mask, "", "brain mask (field mapping)");
     save(prefix + "_desc-total_fieldmap.nii.gz", fm.fit.field_hz, "Hz", "total field");
     save(prefix + "_desc-local_fieldmap.nii.gz", local.field, "Hz", "local field (background removed)");
-    side["Reference"] = "none (mean in the mask undetermined, 0)";
+    side["Reference"] = {{"Region", to_string(result.reference.region)}, {"OffsetPpm", result.reference.offset_ppm}};
     save(chi_path, chi, "ppm", "susceptibility");
 
     std::map<int32_t, std::string> names;
