@@ -122,6 +122,16 @@ inline void shrink_vector(float& a, float& b, float& c, float t) {
   a *= f, b *= f, c *= f;
 }
 
+/// ADMM's z-step and dual update for an isotropic-TV split z = grad x (blocks of n values): with
+/// v = grad x + u at voxel i, z = the soft threshold of v by t and u = v - z (TV, nltv, RTS).
+inline void shrink_gradient_split(float gx, float gy, float gz, float* z, float* u, int64_t i, int64_t n, float t) {
+  const float v0 = gx + u[i], v1 = gy + u[i + n], v2 = gz + u[i + 2 * n];
+  float s0 = v0, s1 = v1, s2 = v2;
+  shrink_vector(s0, s1, s2, t);
+  z[i] = s0, z[i + n] = s1, z[i + 2 * n] = s2;
+  u[i] = v0 - s0, u[i + n] = v1 - s1, u[i + 2 * n] = v2 - s2;
+}
+
 /// Gradient in D chi of the nonlinear data term w2 (1 - cos(s (d - f))) / s^2 at d = D chi:
 /// w2 sin(s (d - f)) / s (MEDI, NDI and nltv's Newton step share it).
 inline float nonlinear_data_gradient(float d, float field, float w2, float s) {

@@ -70,11 +70,7 @@ InversionResult rts(const InversionInput& in, const RtsOptions& o, const Inversi
   };
   split.update_z_and_dual = [&](const float* x, float* z, float* u) {
     g.for_each_gradient(x, [&](int64_t i, float gx, float gy, float gz) {
-      const float v[3] = {gx + u[i], gy + u[i + np], gz + u[i + 2 * np]};
-      float s0 = v[0], s1 = v[1], s2 = v[2];
-      detail::shrink_vector(s0, s1, s2, shrink);
-      z[i] = s0, z[i + np] = s1, z[i + 2 * np] = s2;
-      u[i] = v[0] - s0, u[i + np] = v[1] - s1, u[i + 2 * np] = v[2] - s2;
+      detail::shrink_gradient_split(gx, gy, gz, z, u, i, np, shrink);
     });
   };
   AdmmOptions ao;

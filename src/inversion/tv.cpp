@@ -67,11 +67,7 @@ InversionResult tv(const InversionInput& in, const TvOptions& o, bool nonlinear,
   split.update_z_and_dual = [&](const float* x, float* z, float* u) {
     // Gradient block: isotropic soft threshold. Data block: voxel by voxel (Newton for nltv).
     g.for_each_gradient(x, [&](int64_t i, float gx, float gy, float gz) {
-      const float v[3] = {gx + u[i], gy + u[i + np], gz + u[i + 2 * np]};
-      float s0 = v[0], s1 = v[1], s2 = v[2];
-      detail::shrink_vector(s0, s1, s2, shrink);
-      z[i] = s0, z[i + np] = s1, z[i + 2 * np] = s2;
-      u[i] = v[0] - s0, u[i + np] = v[1] - s1, u[i + 2 * np] = v[2] - s2;
+      detail::shrink_gradient_split(gx, gy, gz, z, u, i, np, shrink);
       const float w2 = g.weight[i] * g.weight[i], y = dx[i] + u[i + 3 * np], field = g.field[i];
       float zd = (w2 * field + mu2 * y) / (w2 + mu2);
       if (nonlinear && w2 > 0) {
