@@ -12,7 +12,8 @@
 namespace qsmtk::app {
 namespace {
 struct Args {
-  std::string truth, test, mask, labels, labels_tsv, json, tsv;
+  std::string truth, test, labels, labels_tsv, json, tsv;
+  std::vector<std::string> masks;
 };
 
 std::string default_labels_tsv(const std::string& labels) {
@@ -62,7 +63,11 @@ Command compare_command() {
   c.declare = [a](CLI::App& app) {
     app.add_option("--truth", a->truth, "True chi map (ppm)")->required()->check(CLI::ExistingFile);
     app.add_option("--test", a->test, "Chi map to score (ppm), same grid")->required()->check(CLI::ExistingFile);
-    app.add_option("--mask", a->mask, "Mask the metrics are computed in")->required()->check(CLI::ExistingFile);
+    app.add_option("--mask", a->masks,
+                   "Mask the metrics are computed in; given more than once, where all are set (e.g. the truth's and "
+                   "the reconstruction's brain masks)")
+        ->required()
+        ->check(CLI::ExistingFile);
     app.add_option("--labels", a->labels, "Label image for per-region mean errors")->check(CLI::ExistingFile);
     app.add_option("--labels-tsv", a->labels_tsv, "Names of the labels (columns index, name); default: LABELS' .tsv")
         ->check(CLI::ExistingFile);
@@ -71,7 +76,12 @@ Command compare_command() {
   };
   c.run = [a]() {
     const Volume truth = read_nifti(a->truth), test = read_nifti(a->test);
-    const Mask mask = read_nifti_mask(a->mask);
+    Mask mask = read_nifti_mask(a->masks.front());
+    for (size_t k = 1; k < a->masks.size(); ++k) {
+      const Mask more = read_nifti_mask(a->masks[k]);
+      require_same_space(mask.grid(), more.grid(), a->masks.front() + " and " + a->masks[k]);
+      for (int64_t q = 0; q < mask.voxels(); ++q) mask[q] = mask[q] && more[q];
+    }
     LabelImage labels;
     std::map<int32_t, std::string> names;
     if (!a->labels.empty()) {

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include "command.h"
 #include "inputs.h"
 #include "method_options.h"
@@ -169,6 +171,13 @@ bool up_to_date(const ScanPaths& p, const Json& fingerprint) {
   }
 }
 
+/// This process's peak resident memory so far (MiB).
+double peak_memory_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
 /// Runs the pipeline on one scan and writes its outputs; returns the seconds taken.
 double process_scan(const InputScan& scan, const Args& a, const Json& fingerprint) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -245,7 +254,7 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   side["TimingSeconds"]["total"] = seconds;
   side["Units"] = "ppm";
   side["Description"] = "magnetic susceptibility relative to the reference region";
-  side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}};
+  side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}, {"PeakMemoryMiB", peak_memory_mib()}};
   write_json(sidecar_path(p.chi), side);
   return seconds;
 }
