@@ -453,14 +453,14 @@ Command run_command() {
     } else {
       for (size_t i : todo) {
         const ScanPaths p = scan_paths(scans[i], a->out_dir);
-        if (!child) log::set_file(p.log);
+        if (!child) log::set_scan_file(p.log);
         try {
           outcomes[i] = {"done", "", process_scan(scans[i], *a, fingerprints[i])};
         } catch (const std::exception& e) {
           outcomes[i] = {"failed", e.what(), 0};
           log::error(scans[i].label + ": " + e.what());
         }
-        if (!child) log::set_file("");
+        if (!child) log::set_scan_file("");
       }
     }
     int failed = 0;

@@ -11,6 +11,9 @@ void set_level(Level level);
 Level level();
 /// Also append every message (and progress milestones) to this file; "" closes it.
 void set_file(const std::string& path);
+/// A second file for the messages of one unit of work (a scan's log in a cohort run), beside the
+/// one set_file opened; "" closes it.
+void set_scan_file(const std::string& path);
 
 void info(const std::string& msg);     // shown unless --quiet
 void warn(const std::string& msg);     // always shown, prefixed "warning:"

@@ -11,7 +11,7 @@ namespace qsmtk::log {
 namespace {
 Level g_level = Level::normal;
 std::mutex g_mutex;
-std::ofstream g_file;
+std::ofstream g_file, g_scan_file;
 
 double now_s() {
   using namespace std::chrono;
@@ -22,17 +22,23 @@ void emit(const std::string& line, bool to_terminal) {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (to_terminal) std::fprintf(stderr, "%s\n", line.c_str());
   if (g_file.is_open()) g_file << line << '\n' << std::flush;
+  if (g_scan_file.is_open()) g_scan_file << line << '\n' << std::flush;
 }
 }  // namespace
 
 void set_level(Level level) { g_level = level; }
 Level level() { return g_level; }
 
-void set_file(const std::string& path) {
+namespace {
+void reopen(std::ofstream& f, const std::string& path) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  if (g_file.is_open()) g_file.close();
-  if (!path.empty()) g_file.open(path, std::ios::app);
+  if (f.is_open()) f.close();
+  if (!path.empty()) f.open(path, std::ios::app);
 }
+}  // namespace
+
+void set_file(const std::string& path) { reopen(g_file, path); }
+void set_scan_file(const std::string& path) { reopen(g_scan_file, path); }
 
 void info(const std::string& msg) { emit(msg, g_level >= Level::normal); }
 void warn(const std::string& msg) { emit("warning: " + msg, true); }
@@ -65,6 +71,7 @@ void Progress::update(int64_t done) {
     std::snprintf(line, sizeof line, "%s: %d%%", step_.c_str(), decile);
     if (g_level >= Level::normal) std::fprintf(stderr, "%s\n", line);
     if (g_file.is_open()) g_file << line << '\n' << std::flush;
+  if (g_scan_file.is_open()) g_scan_file << line << '\n' << std::flush;
   }
 }
 
@@ -79,6 +86,7 @@ void Progress::finish() {
     std::fprintf(stderr, "%s\n", line);
   }
   if (g_file.is_open()) g_file << line << '\n' << std::flush;
+  if (g_scan_file.is_open()) g_scan_file << line << '\n' << std::flush;
 }
 
 }  // namespace qsmtk::log
