@@ -2,12 +2,14 @@
 // one scan or a cohort, BIDS-App style. One failing scan does not stop the others; complete and
 // up-to-date outputs are skipped; --jobs runs scans as parallel copies of this program.
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -47,20 +49,27 @@ struct Args {
 /// A preset sets some options unless they were given (on the command line or in a config file).
 struct Preset {
   std::string name, summary;
-  std::vector<std::pair<std::string, std::function<void(Args&)>>> values;  // option name, setter
+  std::vector<std::pair<std::string, std::string>> values;  // option, value
 };
 
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> p = {
-      {"fast", "SHARP and TKD: seconds per scan, TKD-class accuracy",
-       {{"--bgremove", [](Args& a) { a.bg.method = "sharp"; }}, {"--inversion", [](Args& a) { a.inv.method = "tkd"; }}}},
+      {"fast", "SHARP and TKD: seconds per scan, TKD-class accuracy", {{"--bgremove", "sharp"}, {"--inversion", "tkd"}}},
       {"default", "the defaults: PDF and MEDI (docs/accuracy.md)", {}},
       {"best", "nonlinear echo fit, PDF, MEDI run to a tighter tolerance: slower, most accurate",
-       {{"--fit", [](Args& a) { a.fm.fit = "complex"; }},
-        {"--inversion", [](Args& a) { a.inv.method = "medi"; }},
-        {"--tolerance", [](Args& a) { a.inv.tolerance = 0.03; }}}},
+       {{"--fit", "complex"}, {"--inversion", "medi"}, {"--tolerance", "0.03"}}},
   };
   return p;
+}
+
+/// Sets an option as if it had been given (its checks run, --print-config shows it).
+void set_option(CLI::Option* opt, const std::vector<std::string>& values, const std::string& where) {
+  try {
+    opt->add_result(values);
+    opt->run_callback();
+  } catch (const CLI::Error& e) {
+    throw std::invalid_argument(where + ": " + opt->get_name() + ": " + e.what());
+  }
 }
 
 /// Settings from a TOML file for every option not given on the command line (which wins).
@@ -78,25 +87,33 @@ void apply_config(Args& a) {
     if (!opt) opt = a.app->get_option_no_throw(item.name);
     if (!opt || !opt->get_configurable())
       throw std::invalid_argument(a.config + ": unknown setting '" + item.name + "'");
-    // Given on the command line (which wins), or "" (unset, as --print-config writes it).
-    if (opt->count() > 0 || item.inputs.empty() || (item.inputs.size() == 1 && item.inputs[0].empty())) continue;
-    try {
-      opt->add_result(item.inputs);
-      opt->run_callback();
-    } catch (const CLI::Error& e) {
-      throw std::invalid_argument(a.config + ": " + item.name + ": " + e.what());
-    }
+    // Given on the command line (which wins), "" (unset, as --print-config writes it) or the
+    // built-in default (so a preset still applies to a file --print-config wrote).
+    const bool unset = item.inputs.empty() || (item.inputs.size() == 1 && item.inputs[0].empty());
+    const bool is_default = item.inputs.size() == 1 && item.inputs[0] == opt->get_default_str();
+    if (opt->count() > 0 || unset || is_default) continue;
+    set_option(opt, item.inputs, a.config);
   }
 }
 
 void apply_preset(Args& a) {
   for (const Preset& p : presets()) {
     if (p.name != a.preset) continue;
-    for (const auto& [option, set] : p.values)
-      if (a.app->get_option(option)->count() == 0) set(a);
+    for (const auto& [option, value] : p.values) {
+      CLI::Option* opt = a.app->get_option(option);
+      if (opt->count() == 0) set_option(opt, {value}, "preset " + p.name);
+    }
     return;
   }
   throw std::invalid_argument("unknown preset '" + a.preset + "'");
+}
+
+/// A file's name, size and modification time.
+Json file_stamp(const std::string& f) {
+  std::error_code ec;
+  return {{"File", f},
+          {"Bytes", int64_t(fs::file_size(f, ec))},
+          {"Modified", int64_t(fs::last_write_time(f, ec).time_since_epoch().count())}};
 }
 
 /// Every setting that changes the outputs (the up-to-date check compares it).
@@ -118,28 +135,45 @@ Json settings_json(const Args& a) {
                     {"PadFraction", a.inv.options.common.pad_fraction},
                     {"MediEdgeFraction", a.inv.options.medi.edge_fraction},
                     {"MediLambdaCsf", a.inv.options.medi.lambda_csf}};
+  s["Inversion"]["TikhonovRegulariser"] =
+      a.inv.options.tikhonov.regulariser == TikhonovOptions::Regulariser::gradient ? "gradient" : "identity";
   s["Reference"] = {{"Region", a.reference}, {"CsfMask", a.csf_mask}};
+  s["MaskFiles"] = Json::array();
+  for (const std::string& f : {a.fm.mask, a.csf_mask})
+    if (!f.empty()) s["MaskFiles"].push_back(file_stamp(f));
   s["B0Direction"] = a.b0_dir;
   s["Input"] = {{"EchoTimes", a.in.echo_times},     {"FieldStrength", a.in.field_strength},
                 {"PhaseUnits", a.in.phase_units},   {"FlipPhase", a.in.flip_phase}};
   return s;
 }
 
-/// The input files with their sizes (and times, except for converted DICOMs, which are new on
-/// every run): a changed input makes a scan out of date.
-Json input_fingerprint(const InputScan& scan) {
-  Json files = Json::array();
-  for (const EchoFiles& e : scan.files.echoes)
-    for (const std::string& f : {e.magnitude, e.phase, e.real, e.imaginary}) {
-      if (f.empty()) continue;
-      std::error_code ec;
-      Json j{{"File", scan.files.source == "dicom" ? fs::path(f).filename().string() : f},
-             {"Bytes", int64_t(fs::file_size(f, ec))}};
-      if (scan.files.source != "dicom")
-        j["Modified"] = int64_t(fs::last_write_time(f, ec).time_since_epoch().count());
-      files.push_back(j);
+/// The inputs as they stand: each image's size and time (for DICOM, every file of the source
+/// folder, since the converted files are new on every run) and its sidecar metadata. A changed
+/// input makes a scan out of date.
+Json input_fingerprint(const InputScan& scan, const std::string& dicom_dir) {
+  Json j;
+  if (scan.files.source == "dicom") {
+    // (file_time_type's epoch is the library's own: counts may be negative.)
+    int64_t files = 0, bytes = 0, newest = std::numeric_limits<int64_t>::min();
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(dicom_dir, ec)) {
+      if (!e.is_regular_file(ec)) continue;
+      ++files, bytes += int64_t(e.file_size(ec));
+      newest = std::max<int64_t>(newest, e.last_write_time(ec).time_since_epoch().count());
     }
-  return files;
+    j["Dicom"] = {{"Folder", fs::absolute(dicom_dir).string()}, {"Files", files}, {"Bytes", bytes}, {"Newest", newest}};
+    j["Series"] = Json::array();
+    for (const EchoFiles& e : scan.files.echoes)
+      for (const std::string& f : {e.magnitude, e.phase, e.real, e.imaginary})
+        if (!f.empty()) j["Series"].push_back(fs::path(f).filename().string());
+  } else {
+    j["Files"] = Json::array();
+    for (const EchoFiles& e : scan.files.echoes)
+      for (const std::string& f : {e.magnitude, e.phase, e.real, e.imaginary})
+        if (!f.empty()) j["Files"].push_back(file_stamp(f));
+  }
+  j["Metadata"] = scan.files.metadata;
+  return j;
 }
 
 struct ScanPaths {
@@ -163,7 +197,7 @@ bool up_to_date(const ScanPaths& p, const Json& fingerprint) {
   try {
     const Json j = read_json(side);
     if (!j.contains("QsmtkRun") || j["QsmtkRun"].value("Fingerprint", Json()) != fingerprint) return false;
-    for (const auto& f : j["QsmtkRun"]["Outputs"])
+    for (const auto& f : j.at("QsmtkRun").at("Outputs"))
       if (!fs::exists(fs::path(p.dir) / f.get<std::string>())) return false;
     return true;
   } catch (const std::exception&) {
@@ -171,7 +205,8 @@ bool up_to_date(const ScanPaths& p, const Json& fingerprint) {
   }
 }
 
-/// This process's peak resident memory so far (MiB).
+/// This process's peak resident memory so far (MiB): the scan's own peak when it runs alone or
+/// under --jobs, the highest of the scans so far in a sequential cohort run.
 double peak_memory_mib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -201,7 +236,7 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   make_directories(p.dir);
   Json side;
   side["GeneratedBy"] = qsmtk_generated_by("qsmtk run");
-  side["Inputs"] = input_fingerprint(scan);
+  side["Inputs"] = input_fingerprint(scan, a.in.dicom);
   side["EchoTime"] = d.echo_times_s;
   side["MagneticFieldStrength"] = d.b0_tesla;
   side["ImagingFrequency"] = r.hz_per_ppm;
@@ -245,8 +280,26 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
     save("_R2starmap.nii.gz", r.fieldmap.r2star.r2star, "1/s", "R2*");
     save("_T2starmap.nii.gz", r.fieldmap.r2star.t2star, "s", "T2*");
   }
+  if (!r.fieldmap.swi.swi.empty()) {
+    save("_swi.nii.gz", r.fieldmap.swi.swi, "arbitrary", "susceptibility-weighted image");
+    save("_desc-minip_swi.nii.gz", r.fieldmap.swi.minip, "arbitrary", "minimum-intensity projection of the SWI");
+  }
   if (!r.csf.empty()) save("_desc-csf_mask.nii.gz", r.csf, "", "CSF mask (reference region and MEDI+0)");
   run_tasks(tasks);
+  // Outputs of an earlier run that this one does not make (e.g. a CSF mask no longer used) go.
+  try {
+    if (fs::exists(sidecar_path(p.chi)))
+      for (const auto& f : read_json(sidecar_path(p.chi)).at("QsmtkRun").at("Outputs")) {
+        const std::string name = f.get<std::string>();
+        if (std::find(outputs.begin(), outputs.end(), name) != outputs.end() || name == scan.label + "_Chimap.nii.gz")
+          continue;
+        std::error_code ec;
+        fs::remove(fs::path(p.dir) / name, ec);
+        fs::remove(sidecar_path((fs::path(p.dir) / name).string()), ec);
+      }
+  } catch (const std::exception&) {
+    // no readable record of earlier outputs: nothing to remove
+  }
   // The chi map last: its sidecar marks the scan complete (up_to_date).
   outputs.push_back(scan.label + "_Chimap.nii.gz");
   write_nifti(p.chi, r.chi, "susceptibility (ppm)");
@@ -254,18 +307,22 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   side["TimingSeconds"]["total"] = seconds;
   side["Units"] = "ppm";
   side["Description"] = "magnetic susceptibility relative to the reference region";
-  side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}, {"PeakMemoryMiB", peak_memory_mib()}};
+  side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}, {"ProcessPeakMemoryMiB", peak_memory_mib()}};
   write_json(sidecar_path(p.chi), side);
   return seconds;
 }
 
-/// The last error line of a child's log, for the summary.
-std::string last_error(const std::string& log_path) {
+/// Why a child failed, for the summary: the last error line it wrote to its log (after `from`,
+/// the log's size when it started), or the signal that killed it.
+std::string child_failure(const std::string& log_path, std::uintmax_t from, int rc) {
   std::ifstream f(log_path);
+  f.seekg(std::streamoff(from));
   std::string line, found;
   while (std::getline(f, line))
     if (line.find("error:") != std::string::npos) found = line;
-  return found.empty() ? "failed (see " + log_path + ")" : found;
+  if (!found.empty()) return found;
+  if (rc > 128) return "killed by signal " + std::to_string(rc - 128) + " (see " + log_path + ")";
+  return "failed (see " + log_path + ")";
 }
 
 /// Arguments for a child that processes one scan: ours without --jobs/--threads/--config values.
@@ -274,11 +331,13 @@ std::vector<std::string> child_arguments(const std::string& label, int threads) 
   const std::vector<std::string>& argv = invocation();
   for (size_t i = 1; i < argv.size(); ++i) {
     const std::string& s = argv[i];
-    if (s == "--jobs" || s == "-j" || s == "--threads") {
+    if (s == "--jobs" || s == "-j" || s == "--threads" || s == "--only-scan") {
       ++i;
       continue;
     }
-    if (s.rfind("--jobs=", 0) == 0 || s.rfind("--threads=", 0) == 0) continue;
+    if (s.rfind("--jobs=", 0) == 0 || s.rfind("--threads=", 0) == 0 || s.rfind("--only-scan=", 0) == 0 ||
+        (s.size() > 2 && s.rfind("-j", 0) == 0 && std::isdigit(static_cast<unsigned char>(s[2]))))
+      continue;
     out.push_back(s);
   }
   for (const std::string& s : {std::string("--only-scan"), label, std::string("--jobs"), std::string("1"),
@@ -411,7 +470,7 @@ Command run_command() {
     std::vector<size_t> todo;
     std::vector<Json> fingerprints(scans.size());
     for (size_t i = 0; i < scans.size(); ++i) {
-      fingerprints[i] = {{"Settings", settings}, {"Inputs", input_fingerprint(scans[i])}, {"Version", version()}};
+      fingerprints[i] = {{"Settings", settings}, {"Inputs", input_fingerprint(scans[i], a->in.dicom)}, {"Version", version()}};
       if (!a->force && up_to_date(scan_paths(scans[i], a->out_dir), fingerprints[i])) {
         outcomes[i] = {"skipped", "outputs complete and up to date", 0};
         log::info(scans[i].label + ": up to date, skipped (--force redoes it)");
@@ -434,6 +493,8 @@ Command run_command() {
             const size_t i = todo[k];
             const ScanPaths p = scan_paths(scans[i], a->out_dir);
             const auto t0 = std::chrono::steady_clock::now();
+            std::error_code ec;
+            const std::uintmax_t log_start = fs::exists(p.log) ? fs::file_size(p.log, ec) : 0;
             int rc = 1;
             try {
               rc = run_program(child_arguments(scans[i].label, threads_each), p.log);
@@ -445,7 +506,7 @@ Command run_command() {
             std::lock_guard<std::mutex> lock(m);
             outcomes[i].seconds = s;
             outcomes[i].status = rc == 0 ? "done" : "failed";
-            if (rc != 0 && outcomes[i].message.empty()) outcomes[i].message = last_error(p.log);
+            if (rc != 0 && outcomes[i].message.empty()) outcomes[i].message = child_failure(p.log, log_start, rc);
             log::info(scans[i].label + (rc == 0 ? ": done" : ": FAILED"));
           }
         });

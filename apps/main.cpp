@@ -32,10 +32,12 @@ void declare_common(CLI::App& sub, CommonOptions& common) {
   sub.add_option("--threads", common.threads, "Threads for loops and FFTs (0 = all cores, or QSMTK_THREADS)")
       ->default_val(0)
       ->check(CLI::NonNegativeNumber)
+      ->configurable(false)
       ->group("Common options");
-  sub.add_flag("-q,--quiet", common.quiet, "Only warnings and errors")->group("Common options");
-  sub.add_flag("-v,--verbose", common.verbose, "More detail about each step")->group("Common options");
-  sub.add_option("--log", common.log_file, "Also append messages to this file")->group("Common options");
+  // Not settings of a config file (qsmtk run --config): they apply before a command starts.
+  sub.add_flag("-q,--quiet", common.quiet, "Only warnings and errors")->configurable(false)->group("Common options");
+  sub.add_flag("-v,--verbose", common.verbose, "More detail about each step")->configurable(false)->group("Common options");
+  sub.add_option("--log", common.log_file, "Also append messages to this file")->configurable(false)->group("Common options");
 }
 
 }  // namespace

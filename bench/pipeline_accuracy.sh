@@ -34,6 +34,6 @@ import json, sys
 case, acc, side = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
 dgm = sum(abs(r["error_ppb"]) for r in acc["roi"]) / max(1, len(acc["roi"]))
 print(f"| {case} | {acc['nrmse']:.1f}% | {acc['hfen']:.1f}% | {acc['ssim']:.3f} | {dgm:.1f} | "
-      f"{side['TimingSeconds']['total']:.1f} s | {side['QsmtkRun']['PeakMemoryMiB'] / 1024:.2f} GiB |")
+      f"{side['TimingSeconds']['total']:.1f} s | {side['QsmtkRun']['ProcessPeakMemoryMiB'] / 1024:.2f} GiB |")
 PY
 done

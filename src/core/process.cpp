@@ -53,7 +53,7 @@ int wait_for(pid_t pid) {
 }  // namespace
 
 int run_program(const std::vector<std::string>& argv, const std::string& log_path) {
-  const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error(log_path + ": cannot write the log: " + std::strerror(errno));
   pid_t pid;
   const int rc = spawn(argv, fd, pid);

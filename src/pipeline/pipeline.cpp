@@ -58,7 +58,7 @@ PipelineResult run_pipeline(const MultiEchoData& d, const PipelineOptions& o) {
     } else {
       if (r.fieldmap.r2star.r2star.empty())
         throw std::invalid_argument("CSF referencing needs a CSF mask or R2* (3 or more echoes)");
-      r.csf = csf_mask_from_r2star(r.fieldmap.r2star.r2star, r.local.mask, d.b0_tesla, o.csf);
+      r.csf = csf_mask_from_r2star(r.fieldmap.r2star.r2star, r.local.mask, r.hz_per_ppm / kGammaBarMHzPerT, o.csf);
       r.csf_source = "r2star";
     }
   }

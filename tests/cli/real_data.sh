@@ -48,6 +48,14 @@ if command -v dcm2niix >/dev/null; then
     assert_py "$worst < 0.2"
     echo "  $set: echo-pair phase disagreement with the fitted field, median $worst rad"
   done
+  # A DICOM folder's outputs are up to date until a file of the folder changes.
+  cp -r "$QSMTK_REAL_DATA/siemens-6echo-phantom-dicom" dcm
+  assert_exit 0 "$QSMTK" run --dicom dcm again --preset fast -q
+  assert_exit 0 "$QSMTK" run --dicom dcm again --preset fast -q
+  assert_stdout_has "skipped"
+  touch "$(find dcm -type f | head -1)"
+  assert_exit 0 "$QSMTK" run --dicom dcm again --preset fast -q
+  assert_stdout_has "done"
 else
   echo "dcm2niix not installed: DICOM part skipped"
 fi

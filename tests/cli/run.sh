@@ -44,16 +44,16 @@ grep -q "1 of 3 scan(s) failed" first.txt || fail "summary"
 [[ $(json_get out/dataset_description.json 'j["DatasetType"]') == derivative ]] || fail "derivative dataset"
 
 # Second run: nothing redone (same files, same times), still the error for sub-02.
-stamp=$(stat -c %Y.%N out/sub-01/ses-1/anat/sub-01_ses-1_Chimap.nii.gz)
+stamp=$(stat -c %.9Y out/sub-01/ses-1/anat/sub-01_ses-1_Chimap.nii.gz)
 sleep 1
 assert_exit 1 "$Q" run bids out participant --participant-label 01 02 -q
 grep -c "skipped" stdout | grep -qx 2 || fail "two scans skipped: $(cat stdout)"
-[[ $(stat -c %Y.%N out/sub-01/ses-1/anat/sub-01_ses-1_Chimap.nii.gz) == "$stamp" ]] || fail "re-run rewrote outputs"
+[[ $(stat -c %.9Y out/sub-01/ses-1/anat/sub-01_ses-1_Chimap.nii.gz) == "$stamp" ]] || fail "re-run rewrote outputs"
 # --force redoes; --jobs 2 runs the two good scans side by side and gives the same maps.
 cp out/sub-01/ses-2/anat/sub-01_ses-2_Chimap.nii.gz seq.nii.gz
-assert_exit 0 "$Q" run bids out participant --participant-label 01 --force --jobs 2 --threads 2 -q
+assert_exit 0 "$Q" run bids out participant --participant-label 01 --force -j2 --threads 2 -q
 assert_stdout_has "done"
-[[ $(stat -c %Y.%N out/sub-01/ses-1/anat/sub-01_ses-1_Chimap.nii.gz) != "$stamp" ]] || fail "--force did not redo"
+[[ $(stat -c %.9Y out/sub-01/ses-1/anat/sub-01_ses-1_Chimap.nii.gz) != "$stamp" ]] || fail "--force did not redo"
 assert_py "$(nii_py seq.nii.gz out/sub-01/ses-2/anat/sub-01_ses-2_Chimap.nii.gz 'float(np.abs(a-b).max())') < 1e-4"
 # A changed setting makes the outputs out of date.
 assert_exit 0 "$Q" run bids out participant --participant-label 01 --session 1 --reference none -q
@@ -69,6 +69,11 @@ assert_exit 0 "$Q" run bids fast participant --participant-label 01 --session 1 
 F=fast/sub-01/ses-1/anat/sub-01_ses-1_Chimap.json
 [[ $(json_get $F 'j["Inversion"]["Method"]') == tkd ]] || fail "fast preset inversion"
 [[ $(json_get $F 'j["BackgroundRemoval"]["Method"]') == sharp ]] || fail "fast preset bgremove"
+# A config written by --print-config leaves presets working; --print-config shows a preset's values.
+"$Q" run --preset fast --print-config > fast.toml
+grep -q '^inversion="tkd"' fast.toml || fail "--print-config does not show the preset"
+assert_exit 0 "$Q" run bids fastcfg participant --participant-label 01 --session 1 --config default.toml --preset fast -q
+[[ $(json_get fastcfg/sub-01/ses-1/anat/sub-01_ses-1_Chimap.json 'j["Inversion"]["Method"]') == tkd ]] || fail "printed config switched the preset off"
 printf 'inversion = "rts"\nreference = "csf"\n' > my.toml
 assert_exit 0 "$Q" run bids cfg participant --participant-label 01 --session 1 --preset fast --config my.toml -q
 C=cfg/sub-01/ses-1/anat/sub-01_ses-1
