@@ -42,6 +42,7 @@ Command bgremove_command();
 Command invert_command();
 
 Command run_command();
+Command lesions_command();
 
 /// The program's own path and arguments as given (for commands that start copies of themselves).
 void set_invocation(int argc, char** argv);
