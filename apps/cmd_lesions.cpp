@@ -172,8 +172,7 @@ Command lesions_command() {
     const LesionAnalysis r = analyse_lesions(chi, labels, a->analysis, brain.empty() ? nullptr : &brain,
                                              wm.empty() ? nullptr : &wm, r2star.empty() ? nullptr : &r2star);
     write_tsv(a->out, lesion_table(r, !r2star.empty()));
-    std::string json = a->json;
-    if (json.empty()) json = (a->out.size() > 4 && a->out.ends_with(".tsv") ? a->out.substr(0, a->out.size() - 4) : a->out) + ".json";
+    const std::string json = a->json.empty() ? sidecar_path(a->out) : a->json;
     write_json(json, summary_json(*a, r, kind));
     std::printf("%zu lesion(s), %d PRL(s) -> %s\n", r.lesions.size(), r.prl_count, a->out.c_str());
     return 0;

@@ -208,9 +208,7 @@ Command roistats_command() {
     for (const RegionStats& s : r.regions)
       if (s.voxels == 0) log::warn(s.name + ": no voxels left (erosion or mask); its statistics are n/a");
     write_tsv(a->out, region_table(r, bool(o.iron), o.age_years.has_value()));
-    std::string json = a->json;
-    if (json.empty())
-      json = (a->out.size() > 4 && a->out.ends_with(".tsv") ? a->out.substr(0, a->out.size() - 4) : a->out) + ".json";
+    const std::string json = a->json.empty() ? sidecar_path(a->out) : a->json;
     write_json(json, summary_json(*a, names_from, o, r));
     std::printf("%zu region(s), reference %s -> %s\n", r.regions.size(), r.reference_description.c_str(),
                 a->out.c_str());

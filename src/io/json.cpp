@@ -36,7 +36,7 @@ void write_text(const std::string& path, const std::string& text) {
 void write_json(const std::string& path, const Json& value) { write_text(path, value.dump(2) + "\n"); }
 
 std::string sidecar_path(const std::string& image_path) {
-  for (const std::string ext : {".nii.gz", ".nii"})
+  for (const std::string ext : {".nii.gz", ".nii", ".tsv"})
     if (image_path.size() > ext.size() && image_path.compare(image_path.size() - ext.size(), ext.size(), ext) == 0)
       return image_path.substr(0, image_path.size() - ext.size()) + ".json";
   return image_path + ".json";

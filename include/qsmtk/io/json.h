@@ -14,7 +14,7 @@ void write_json(const std::string& path, const Json& value);
 /// Writes a text file atomically.
 void write_text(const std::string& path, const std::string& text);
 
-/// The sidecar path for an image: x.nii.gz / x.nii -> x.json.
+/// The sidecar path for an image or table: x.nii.gz / x.nii / x.tsv -> x.json.
 std::string sidecar_path(const std::string& image_path);
 
 }  // namespace qsmtk
