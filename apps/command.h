@@ -44,6 +44,7 @@ Command invert_command();
 Command run_command();
 Command lesions_command();
 Command roistats_command();
+Command chisep_command();
 
 /// The program's own path and arguments as given (for commands that start copies of themselves).
 void set_invocation(int argc, char** argv);
