@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "inputs.h"
 #include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
 #include "qsmtk/io/bids.h"
@@ -15,18 +16,6 @@
 #include "qsmtk/physics.h"
 
 namespace qsmtk::app {
-namespace {
-
-/// A 3-D map on `grid` (the first volume of a 4-D file, e.g. the first echo's magnitude).
-Volume read_on_grid(const std::string& path, const Grid& grid, const std::string& what) {
-  const Volume v = read_nifti(path);
-  if (!v.grid().same_space(grid, 1e-3)) throw std::invalid_argument(path + ": " + what + " is not on the grid of the field");
-  Volume out(grid);
-  std::copy(v.begin(), v.begin() + out.voxels(), out.begin());
-  return out;
-}
-
-}  // namespace
 
 Command invert_command() {
   struct Args {
@@ -87,36 +76,19 @@ Command invert_command() {
     declare_b0_option(app, a->b0_dir);
   };
   c.run = [a]() {
-    Volume field = read_nifti(a->field);
-    if (field.frames() != 1)
-      throw std::invalid_argument(a->field + ": a 3-D field map is needed (has " + std::to_string(field.frames()) +
-                                  " volumes)");
-    const Mask mask_in = read_nifti_mask(a->mask);
-    if (!mask_in.grid().same_space(field.grid(), 1e-3))
-      throw std::invalid_argument(a->mask + " is not on the grid of " + a->field);
-    Mask mask(field.grid());
-    std::copy(mask_in.begin(), mask_in.end(), mask.begin());
-    Json input_side;
-    if (std::filesystem::exists(sidecar_path(a->field))) input_side = read_json(sidecar_path(a->field));
-
-    // Hz -> ppm.
-    const std::string units = input_side.value("Units", std::string("Hz"));
-    double b0_tesla = a->field_strength > 0 ? a->field_strength : input_side.value("MagneticFieldStrength", 0.0);
-    double hz_ppm = 0;
-    if (units == "ppm") hz_ppm = 1;
-    else if (units != "Hz") throw std::invalid_argument(a->field + ": sidecar Units " + units + " (Hz or ppm expected)");
-    else if (input_side.contains("ImagingFrequency") && a->field_strength == 0) hz_ppm = input_side["ImagingFrequency"].get<double>();
-    else if (b0_tesla > 0) hz_ppm = hz_per_ppm(b0_tesla);
-    else throw std::invalid_argument(a->field + ": no field strength (sidecar MagneticFieldStrength or ImagingFrequency, or --field-strength)");
-    if (b0_tesla == 0 && hz_ppm > 1) b0_tesla = hz_ppm / kGammaBarMHzPerT;
-    for (int64_t q = 0; q < field.voxels(); ++q) field[q] = mask[q] ? float(field[q] / hz_ppm) : 0.0f;
+    FieldInPpm f = read_field_in_ppm(a->field, a->mask, a->field_strength, false);
+    Volume& field = f.field;
+    const Mask& mask = f.mask;
+    const Json& input_side = f.sidecar;
+    const double hz_ppm = f.hz_per_ppm;
+    const double b0_tesla = f.b0_tesla;
 
     Volume magnitude, noise;
     Mask csf;
     InversionInput in{field, mask, resolve_b0(field.grid(), a->b0_dir)};
-    if (!a->magnitude.empty()) magnitude = read_on_grid(a->magnitude, field.grid(), "the magnitude"), in.magnitude = &magnitude;
+    if (!a->magnitude.empty()) magnitude = read_map_on_grid(a->magnitude, field.grid(), "the magnitude"), in.magnitude = &magnitude;
     if (!a->noise.empty()) {
-      noise = read_on_grid(a->noise, field.grid(), "the noise map");
+      noise = read_map_on_grid(a->noise, field.grid(), "the noise map");
       for (float& v : noise) v = float(v / hz_ppm);
       in.noise = &noise;
     }

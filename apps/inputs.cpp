@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "qsmtk/io/dicom.h"
+#include "qsmtk/io/json.h"
+#include "qsmtk/io/nifti.h"
+#include "qsmtk/physics.h"
 #include "qsmtk/log.h"
 #include "qsmtk/process.h"
 
@@ -98,6 +101,42 @@ std::vector<InputScan> find_inputs(const InputArgs& a, const std::string& work_p
     in.label = in.files.entities.prefix();
     out.push_back(std::move(in));
   }
+  return out;
+}
+
+FieldInPpm read_field_in_ppm(const std::string& field_path, const std::string& mask_path, double field_strength,
+                             bool require_field_strength) {
+  FieldInPpm r;
+  r.field = read_nifti(field_path);
+  if (r.field.frames() != 1)
+    throw std::invalid_argument(field_path + ": a 3-D field map is needed (has " + std::to_string(r.field.frames()) +
+                                " volumes)");
+  const Mask mask_in = read_nifti_mask(mask_path);
+  if (!mask_in.grid().same_space(r.field.grid(), 1e-3))
+    throw std::invalid_argument(mask_path + " is not on the grid of " + field_path);
+  r.mask = Mask(r.field.grid());
+  std::copy(mask_in.begin(), mask_in.end(), r.mask.begin());
+  r.sidecar = Json::object();
+  if (fs::exists(sidecar_path(field_path))) r.sidecar = read_json(sidecar_path(field_path));
+  const std::string units = r.sidecar.value("Units", std::string("Hz"));
+  r.b0_tesla = field_strength > 0 ? field_strength : r.sidecar.value("MagneticFieldStrength", 0.0);
+  if (units == "ppm") r.hz_per_ppm = 1;
+  else if (units != "Hz") throw std::invalid_argument(field_path + ": sidecar Units " + units + " (Hz or ppm expected)");
+  else if (r.sidecar.contains("ImagingFrequency") && field_strength == 0) r.hz_per_ppm = r.sidecar["ImagingFrequency"].get<double>();
+  else if (r.b0_tesla > 0) r.hz_per_ppm = hz_per_ppm(r.b0_tesla);
+  if (r.b0_tesla == 0 && r.hz_per_ppm > 1) r.b0_tesla = r.hz_per_ppm / kGammaBarMHzPerT;
+  if (r.hz_per_ppm == 0 || (require_field_strength && r.b0_tesla == 0))
+    throw std::invalid_argument(field_path +
+                                ": no field strength (sidecar MagneticFieldStrength or ImagingFrequency, or --field-strength)");
+  for (int64_t q = 0; q < r.field.voxels(); ++q) r.field[q] = r.mask[q] ? float(r.field[q] / r.hz_per_ppm) : 0.0f;
+  return r;
+}
+
+Volume read_map_on_grid(const std::string& path, const Grid& grid, const std::string& what) {
+  const Volume v = read_nifti(path);
+  if (!v.grid().same_space(grid, 1e-3)) throw std::invalid_argument(path + ": " + what + " is not on the grid of the field");
+  Volume out(grid);
+  std::copy(v.begin(), v.begin() + out.voxels(), out.begin());
   return out;
 }
 

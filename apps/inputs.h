@@ -39,4 +39,22 @@ std::vector<InputScan> find_inputs(const InputArgs& args, const std::string& wor
 
 LoadOptions load_options(const InputArgs& args);
 
+/// A local field map read for the inversion-type commands (invert, chisep): the field in ppm
+/// inside the mask (0 outside), converted from Hz by the sidecar's ImagingFrequency, its
+/// MagneticFieldStrength or `field_strength` (which wins), or taken as is when the sidecar's
+/// Units is ppm; the mask on the field's grid. Throws naming the file on any mismatch.
+struct FieldInPpm {
+  Volume field;
+  Mask mask;
+  double b0_tesla = 0;   // 0 when only ppm was given and no strength is known
+  double hz_per_ppm = 0; // 1 for a field given in ppm
+  Json sidecar;          // the field's sidecar (empty object when there is none)
+};
+FieldInPpm read_field_in_ppm(const std::string& field_path, const std::string& mask_path, double field_strength,
+                             bool require_field_strength);
+
+/// A 3-D map on `grid` (the first volume of a 4-D file, e.g. the first echo's magnitude); `what`
+/// names it in the error when it is on another grid.
+Volume read_map_on_grid(const std::string& path, const Grid& grid, const std::string& what);
+
 }  // namespace qsmtk::app

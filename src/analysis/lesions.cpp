@@ -1,6 +1,7 @@
 // Lesion labels (binary, label, probability input; nearest-neighbour resampling through the
 // affines), per-lesion statistics against a perilesional NAWM reference, and the rim analysis.
 // Definitions and references in qsmtk/analysis/lesions.h.
+#include "sorted_statistics.h"
 #include "qsmtk/analysis/lesions.h"
 
 #include <algorithm>
@@ -111,13 +112,7 @@ Image<T> resample_nearest_impl(const Image<T>& src, const Grid& target) {
   return out;
 }
 
-double percentile_sorted(const std::vector<double>& v, double p) {  // linear interpolation (type 7)
-  if (v.empty()) return NAN;
-  const double x = p * double(v.size() - 1);
-  const size_t lo = size_t(std::floor(x));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (x - double(lo)) * (v[hi] - v[lo]);
-}
+using detail::percentile_sorted;
 
 }  // namespace
 

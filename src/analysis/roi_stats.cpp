@@ -1,4 +1,5 @@
 // Regional chi statistics (see include/qsmtk/analysis/roi_stats.h).
+#include "sorted_statistics.h"
 #include "qsmtk/analysis/roi_stats.h"
 
 #include <algorithm>
@@ -59,13 +60,7 @@ std::pair<std::string, std::string> side_of(const std::string& name) {
   return {"", name};
 }
 
-double percentile_sorted(const std::vector<double>& v, double p) {  // linear interpolation (type 7)
-  if (v.empty()) return NAN;
-  const double x = p * double(v.size() - 1);
-  const size_t lo = size_t(std::floor(x));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (x - double(lo)) * (v[hi] - v[lo]);
-}
+using detail::percentile_sorted;
 
 /// Fills the statistics of `s` from its chi values (ppb, before the reference); sorts `v`.
 void describe(std::vector<double>& v, double reference_ppb, RegionStats& s, double voxel_mm3) {
