@@ -11,6 +11,7 @@
 #include <iostream>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -116,34 +117,23 @@ Json file_stamp(const std::string& f) {
           {"Modified", int64_t(fs::last_write_time(f, ec).time_since_epoch().count())}};
 }
 
-/// Every setting that changes the outputs (the up-to-date check compares it).
+/// Every setting that changes the outputs (the up-to-date check compares it), read from the
+/// options themselves after config and preset were applied, so a new option is covered without
+/// listing it here. Left out: what selects scans or runs them, and the input files (fingerprinted
+/// with their contents' sizes and times in input_fingerprint).
 Json settings_json(const Args& a) {
-  Json s;
-  s["Preset"] = a.preset;
-  s["FieldMap"] = {{"Mask", a.fm.mask},       {"Unwrap", a.fm.unwrap}, {"EchoUnwrap", a.fm.echo_unwrap},
-                   {"Fit", a.fm.fit},         {"R2star", a.fm.r2star}, {"Offset", !a.fm.no_offset},
-                   {"BetF", a.fm.bet_f},      {"CsfRemoval", !a.fm.no_csf_removal}, {"ErodeMm", a.fm.erode_mm}};
-  s["BackgroundRemoval"] = {{"Method", a.bg.method},         {"RadiusMm", a.bg.radius_mm},
-                            {"Threshold", a.bg.threshold},   {"Tolerance", a.bg.tolerance},
-                            {"MaxIterations", a.bg.max_iterations}, {"PdfKernel", a.bg.pdf_kernel},
-                            {"VsharpMaxRadiusMm", a.bg.options.vsharp.max_radius_mm},
-                            {"VsharpMinRadiusMm", a.bg.options.vsharp.min_radius_mm},
-                            {"ResharpLambda", a.bg.options.resharp.lambda}};
-  s["Inversion"] = {{"Method", a.inv.method},       {"Lambda", a.inv.lambda},
-                    {"Tolerance", a.inv.tolerance}, {"MaxIterations", a.inv.max_iterations},
-                    {"LambdaChoice", a.inv.lambda_choice}, {"Kernel", a.inv.kernel},
-                    {"PadFraction", a.inv.options.common.pad_fraction},
-                    {"MediEdgeFraction", a.inv.options.medi.edge_fraction},
-                    {"MediLambdaCsf", a.inv.options.medi.lambda_csf}};
-  s["Inversion"]["TikhonovRegulariser"] =
-      a.inv.options.tikhonov.regulariser == TikhonovOptions::Regulariser::gradient ? "gradient" : "identity";
-  s["Reference"] = {{"Region", a.reference}, {"CsfMask", a.csf_mask}};
+  static const std::set<std::string> not_settings = {"--force", "--jobs", "--participant-label", "--session",
+                                                     "--bids",  "--dicom", "--mag",              "--phase"};
+  Json s = Json::object();
+  for (const CLI::Option* opt : a.app->get_options()) {
+    const std::string name = opt->get_name(false, true);
+    if (!opt->get_configurable() || name.rfind("--", 0) != 0 || not_settings.count(name)) continue;
+    s[name] = opt->count() > 0 ? Json(opt->results()) : Json(opt->get_default_str());
+  }
+  // Files named by settings: their contents count too.
   s["MaskFiles"] = Json::array();
   for (const std::string& f : {a.fm.mask, a.csf_mask})
     if (!f.empty()) s["MaskFiles"].push_back(file_stamp(f));
-  s["B0Direction"] = a.b0_dir;
-  s["Input"] = {{"EchoTimes", a.in.echo_times},     {"FieldStrength", a.in.field_strength},
-                {"PhaseUnits", a.in.phase_units},   {"FlipPhase", a.in.flip_phase}};
   return s;
 }
 
