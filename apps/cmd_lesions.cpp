@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "lesion_options.h"
 #include "qsmtk/analysis/lesions.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
@@ -14,41 +15,9 @@
 namespace qsmtk::app {
 namespace {
 struct Args {
-  std::string chi, lesions, out, json, mask, wm, r2star, kind = "auto";
-  LesionLabelOptions labels;
-  LesionAnalysisOptions analysis;
+  std::string chi, lesions, out, json, mask, wm, r2star;
+  LesionArgs lesion;
 };
-
-LesionInputKind parse_kind(const std::string& k) {
-  if (k == "binary") return LesionInputKind::binary;
-  if (k == "labels") return LesionInputKind::labels;
-  if (k == "probability") return LesionInputKind::probability;
-  return LesionInputKind::automatic;
-}
-
-Table lesion_table(const LesionAnalysis& a, bool with_r2star) {
-  Table t;
-  t.columns = {"lesion_id",      "volume_mm3",    "voxels",        "x_mm",          "y_mm",
-               "z_mm",           "mean_chi_ppb",  "median_chi_ppb", "sd_chi_ppb",   "p10_chi_ppb",
-               "p90_chi_ppb",    "reference",     "reference_chi_ppb", "delta_chi_ppb", "rim_score_ppb",
-               "rim_coverage",   "rim_slices",    "max_consecutive_rim_slices", "prl"};
-  if (with_r2star) t.columns.push_back("mean_r2star");
-  for (const LesionStats& l : a.lesions) {
-    std::vector<std::string> r = {std::to_string(l.id),          tsv_number(l.volume_mm3),
-                                  std::to_string(l.voxels),      tsv_number(l.centroid_world_mm[0]),
-                                  tsv_number(l.centroid_world_mm[1]), tsv_number(l.centroid_world_mm[2]),
-                                  tsv_number(l.mean_chi_ppb),    tsv_number(l.median_chi_ppb),
-                                  tsv_number(l.sd_chi_ppb),      tsv_number(l.p10_chi_ppb),
-                                  tsv_number(l.p90_chi_ppb),     l.reference,
-                                  tsv_number(l.reference_chi_ppb), tsv_number(l.delta_chi_ppb),
-                                  tsv_number(l.rim_score_ppb),   tsv_number(l.rim_coverage, 3),
-                                  std::to_string(l.rim_slices),  std::to_string(l.max_consecutive_rim_slices),
-                                  l.prl ? "1" : "0"};
-    if (with_r2star) r.push_back(tsv_number(l.mean_r2star));
-    t.rows.push_back(std::move(r));
-  }
-  return t;
-}
 
 Json summary_json(const Args& a, const LesionAnalysis& r, LesionInputKind kind) {
   Json j;
@@ -57,18 +26,7 @@ Json summary_json(const Args& a, const LesionAnalysis& r, LesionInputKind kind) 
   if (!a.mask.empty()) j["Inputs"]["BrainMask"] = a.mask;
   if (!a.wm.empty()) j["Inputs"]["WhiteMatterMask"] = a.wm;
   if (!a.r2star.empty()) j["Inputs"]["R2star"] = a.r2star;
-  const LesionAnalysisOptions& o = a.analysis;
-  j["Options"] = {{"Connectivity", a.labels.connectivity},
-                  {"MinVolumeMm3", a.labels.min_size_mm3},
-                  {"ProbabilityThreshold", a.labels.probability_threshold},
-                  {"ShellMm", {o.shell_inner_mm, o.shell_outer_mm}},
-                  {"RimInnerMm", o.rim_inner_mm},
-                  {"RimOuterMm", o.rim_outer_mm},
-                  {"Sectors", o.sectors},
-                  {"RimThresholdPpb", o.threshold_ppb},
-                  {"CoreContrastPpb", o.core_contrast_ppb},
-                  {"RimMinCoverage", o.min_coverage},
-                  {"PrlConsecutiveSlices", o.min_consecutive_slices}};
+  j["Options"] = lesion_options_json(a.lesion);
   j["Units"] = {{"chi", "ppb"}, {"volume", "mm^3"}, {"position", "world mm (scanner RAS)"}};
   j["LesionCount"] = r.lesions.size();
   j["PrlCount"] = r.prl_count;
@@ -126,50 +84,18 @@ Command lesions_command() {
     app.add_option("--wm", a->wm, "White-matter mask for the reference (default: the perilesional shell)")
         ->check(CLI::ExistingFile);
     app.add_option("--r2star", a->r2star, "R2* map (1/s): adds mean_r2star")->check(CLI::ExistingFile);
-    app.add_option("--kind", a->kind, "Lesion image kind: auto, binary, labels or probability")
-        ->check(CLI::IsMember({"auto", "binary", "labels", "probability"}))
-        ->capture_default_str();
-    app.add_option("--threshold", a->labels.probability_threshold, "Probability map threshold")
-        ->check(CLI::Range(0.0, 1.0))
-        ->capture_default_str();
-    app.add_option("--connectivity", a->labels.connectivity, "Connectivity of lesion components: 6, 18 or 26")
-        ->check(CLI::IsMember({6, 18, 26}))
-        ->capture_default_str();
-    app.add_option("--min-volume", a->labels.min_size_mm3, "Drop components smaller than this (mm^3)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    app.add_option("--rim-threshold", a->analysis.threshold_ppb,
-                   "A rim sector's chi must exceed the reference (and the core) by this (ppb)")
-        ->capture_default_str();
-    app.add_option("--rim-coverage", a->analysis.min_coverage, "Coverage that makes a slice a rim slice")
-        ->check(CLI::Range(0.0, 1.0))
-        ->capture_default_str();
-    app.add_option("--rim-slices", a->analysis.min_consecutive_slices, "Consecutive rim slices that make a PRL")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    app.add_option("--sectors", a->analysis.sectors, "Azimuthal sectors per slice for the rim coverage")
-        ->check(CLI::Range(4, 72))
-        ->capture_default_str();
+    declare_lesion_options(app, a->lesion);
   };
   c.run = [a]() {
     const Volume chi = read_nifti(a->chi);
-    Volume lesion_image = read_nifti(a->lesions);
-    a->labels.kind = parse_kind(a->kind);
-    const LesionInputKind kind =
-        a->labels.kind == LesionInputKind::automatic ? detect_lesion_kind(lesion_image) : a->labels.kind;
-    if (!lesion_image.grid().same_space(chi.grid())) {
-      log::info("resampling the lesion image onto the chi grid (nearest neighbour)");
-      lesion_image = resample_nearest(lesion_image, chi.grid());
-    }
-    LesionLabelOptions lo = a->labels;
-    lo.kind = kind;
-    const LabelImage labels = lesion_labels(lesion_image, lo);
+    LesionInputKind kind{};
+    const LabelImage labels = read_lesion_labels(a->lesions, chi.grid(), a->lesion, &kind);
     Mask brain, wm;
     Volume r2star;
     if (!a->mask.empty()) brain = read_nifti_mask(a->mask);
     if (!a->wm.empty()) wm = read_nifti_mask(a->wm);
     if (!a->r2star.empty()) r2star = read_nifti(a->r2star);
-    const LesionAnalysis r = analyse_lesions(chi, labels, a->analysis, brain.empty() ? nullptr : &brain,
+    const LesionAnalysis r = analyse_lesions(chi, labels, a->lesion.analysis, brain.empty() ? nullptr : &brain,
                                              wm.empty() ? nullptr : &wm, r2star.empty() ? nullptr : &r2star);
     write_tsv(a->out, lesion_table(r, !r2star.empty()));
     const std::string json = a->json.empty() ? sidecar_path(a->out) : a->json;

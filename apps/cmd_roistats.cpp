@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "inputs.h"
 #include "qsmtk/analysis/lesions.h"
 #include "qsmtk/analysis/roi_stats.h"
 #include "qsmtk/io/bids.h"
@@ -23,20 +24,6 @@ struct Args {
   bool iron = false, no_bilateral = false;
   IronCalibration calibration;
 };
-
-std::string strip_nifti(const std::string& p) {
-  for (const char* ext : {".nii.gz", ".nii"})
-    if (p.size() > std::string(ext).size() && p.ends_with(ext)) return p.substr(0, p.size() - std::string(ext).size());
-  return p;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot be read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Table region_table(const RoiStatsResult& r, bool iron, bool z) {
   Table t;
@@ -173,23 +160,12 @@ Command roistats_command() {
       log::info("resampling the label image onto the chi grid (nearest neighbour)");
       labels = resample_nearest(labels, chi.grid());
     }
-    std::map<int32_t, std::string> names;
-    std::string names_from = "label_<n>";
-    const std::string sidecar = strip_nifti(a->labels) + ".tsv";
-    if (!a->lut.empty()) {
-      names = parse_label_lut(read_text(a->lut), a->lut);
-      names_from = a->lut;
-    } else if (std::ifstream(sidecar).good()) {
-      names = parse_label_lut(read_text(sidecar), sidecar);
-      names_from = sidecar;
-    }
+    std::string names_from;
+    const std::map<int32_t, std::string> names = read_label_names(a->labels, a->lut, &names_from);
     RoiStatsOptions o;
     o.erode_mm = a->erode_mm;
     o.bilateral = !a->no_bilateral;
-    if (a->reference == "none") o.reference = RoiReference::none;
-    else if (a->reference == "brain") o.reference = RoiReference::brain;
-    else if (a->reference == "csf") o.reference = RoiReference::csf;
-    else o.reference = RoiReference::region, o.reference_region = a->reference;
+    set_roi_reference(o, a->reference);
     if (a->iron) o.iron = a->calibration;
     if (!a->norms.empty()) {
       o.norms = normative_curves(read_tsv(a->norms));

@@ -45,6 +45,7 @@ Command run_command();
 Command lesions_command();
 Command roistats_command();
 Command chisep_command();
+Command longitudinal_command();
 
 /// The program's own path and arguments as given (for commands that start copies of themselves).
 void set_invocation(int argc, char** argv);

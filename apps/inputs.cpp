@@ -1,6 +1,8 @@
 #include "inputs.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "qsmtk/io/dicom.h"
@@ -138,6 +140,46 @@ Volume read_map_on_grid(const std::string& path, const Grid& grid, const std::st
   Volume out(grid);
   std::copy(v.begin(), v.begin() + out.voxels(), out.begin());
   return out;
+}
+
+namespace {
+std::string strip_nifti(const std::string& p) {
+  for (const std::string ext : {".nii.gz", ".nii"})
+    if (p.size() > ext.size() && p.ends_with(ext)) return p.substr(0, p.size() - ext.size());
+  return p;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot be read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+std::map<int32_t, std::string> read_label_names(const std::string& labels_path, const std::string& lut_path,
+                                                std::string* from) {
+  const std::string sidecar = strip_nifti(labels_path) + ".tsv";
+  std::string source = "label_<n>";
+  std::map<int32_t, std::string> names;
+  if (!lut_path.empty()) {
+    names = parse_label_lut(read_text(lut_path), lut_path);
+    source = lut_path;
+  } else if (std::ifstream(sidecar).good()) {
+    names = parse_label_lut(read_text(sidecar), sidecar);
+    source = sidecar;
+  }
+  if (from) *from = source;
+  return names;
+}
+
+void set_roi_reference(RoiStatsOptions& o, const std::string& reference) {
+  o.reference_region.clear();
+  if (reference == "none") o.reference = RoiReference::none;
+  else if (reference == "brain") o.reference = RoiReference::brain;
+  else if (reference == "csf") o.reference = RoiReference::csf;
+  else o.reference = RoiReference::region, o.reference_region = reference;
 }
 
 }  // namespace qsmtk::app

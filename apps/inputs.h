@@ -1,11 +1,13 @@
 #pragma once
 // The input options every command that reads multi-echo GRE data shares: a BIDS dataset, plain
 // NIfTI files with echo times, or a DICOM folder (through dcm2niix).
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "command.h"
+#include "qsmtk/analysis/roi_stats.h"
 #include "qsmtk/io/multi_echo.h"
 
 namespace qsmtk::app {
@@ -56,5 +58,14 @@ FieldInPpm read_field_in_ppm(const std::string& field_path, const std::string& m
 /// A 3-D map on `grid` (the first volume of a 4-D file, e.g. the first echo's magnitude); `what`
 /// names it in the error when it is on another grid.
 Volume read_map_on_grid(const std::string& path, const Grid& grid, const std::string& what);
+
+/// Label names for a label image: from `lut_path` (BIDS TSV or FreeSurfer LUT) when given, else
+/// from the image's own .tsv next to it (BIDS dseg), else none. `from` receives the source used
+/// ("label_<n>" when none).
+std::map<int32_t, std::string> read_label_names(const std::string& labels_path, const std::string& lut_path,
+                                                std::string* from = nullptr);
+
+/// --reference brain | csf | none | <a label name> into the options.
+void set_roi_reference(RoiStatsOptions& options, const std::string& reference);
 
 }  // namespace qsmtk::app

@@ -92,32 +92,9 @@ LabelImage lesion_labels(const Volume& v, const LesionLabelOptions& o) {
 
 namespace {
 
-template <typename T>
-Image<T> resample_nearest_impl(const Image<T>& src, const Grid& target) {
-  // target voxel -> world -> source voxel. Ties (a target centre exactly between two source
-  // centres) go to the higher index: the small bias beats rounding noise in the affines.
-  const Mat4 m = src.grid().affine().inverse() * target.affine();
-  Image<T> out(target);
-  const Dims& n = target.dims;
-  const Dims& s = src.dims();
-  for (int64_t k = 0; k < n[2]; ++k)
-    for (int64_t j = 0; j < n[1]; ++j)
-      for (int64_t i = 0; i < n[0]; ++i) {
-        const Vec3 p = m.apply({double(i), double(j), double(k)});
-        const int64_t a = int64_t(std::floor(p[0] + 0.5 + 1e-6)), b = int64_t(std::floor(p[1] + 0.5 + 1e-6)),
-                      c = int64_t(std::floor(p[2] + 0.5 + 1e-6));
-        if (a < 0 || b < 0 || c < 0 || a >= s[0] || b >= s[1] || c >= s[2]) continue;
-        out(i, j, k) = src(a, b, c);
-      }
-  return out;
-}
-
 using detail::percentile_sorted;
 
 }  // namespace
-
-LabelImage resample_nearest(const LabelImage& source, const Grid& target) { return resample_nearest_impl(source, target); }
-Volume resample_nearest(const Volume& source, const Grid& target) { return resample_nearest_impl(source, target); }
 
 namespace {
 

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "qsmtk/resample.h"  // resample_nearest for lesion images on another grid
 #include "qsmtk/volume.h"
 
 namespace qsmtk {
@@ -60,11 +61,6 @@ LabelImage lesion_labels_from_mask(const Mask& mask, int connectivity, double mi
 Mask threshold_probability(const Volume& probability, double threshold = 0.5);
 /// Lesion labels from any of the three kinds; a label image keeps its ids.
 LabelImage lesion_labels(const Volume& lesions, const LesionLabelOptions& options = {});
-
-/// Nearest-neighbour resampling onto `target` through both grids' affines (sform/qform as
-/// Grid::affine() picks them). Target voxels whose source position falls outside get 0.
-LabelImage resample_nearest(const LabelImage& source, const Grid& target);
-Volume resample_nearest(const Volume& source, const Grid& target);
 
 // ---- per-lesion statistics and rims ----
 
