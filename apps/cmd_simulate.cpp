@@ -1,7 +1,10 @@
 // qsmtk simulate: the built-in head phantom (or a user's chi map) as a BIDS MEGRE dataset
 // with ground truth in derivatives/truth.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -13,10 +16,58 @@
 
 namespace qsmtk::app {
 namespace {
+/// A whole number from a token of a list option, or a clear error naming the option.
+int32_t parse_lesion_id(const std::string& token, const std::string& what) {
+  size_t used = 0;
+  long id = 0;
+  try {
+    id = std::stol(token, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != token.size() || id < 1 || id > 100000)
+    throw std::invalid_argument(what + ": '" + token + "' is not a lesion id (a whole number from 1)");
+  return int32_t(id);
+}
+
+/// "3:10,5:-4.5" -> {3: 10, 5: -4.5}.
+std::map<int32_t, double> parse_lesion_changes(const std::string& text, const std::string& what) {
+  std::map<int32_t, double> out;
+  std::stringstream list(text);
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    const size_t colon = item.find(':');
+    if (colon == std::string::npos)
+      throw std::invalid_argument(what + ": '" + item + "' is not ID:PPB (e.g. 3:10 or 5:-4.5)");
+    const int32_t id = parse_lesion_id(item.substr(0, colon), what);
+    const auto ppb = parse_numbers(item.substr(colon + 1), what);
+    if (ppb.size() != 1) throw std::invalid_argument(what + ": '" + item + "' is not ID:PPB (e.g. 3:10 or 5:-4.5)");
+    if (!out.emplace(id, ppb[0]).second)
+      throw std::invalid_argument(what + ": lesion " + std::to_string(id) + " is given twice");
+  }
+  if (out.empty()) throw std::invalid_argument(what + ": give ID:PPB pairs, e.g. 3:10,5:-4.5");
+  return out;
+}
+
+std::vector<int32_t> parse_lesion_ids(const std::string& text, const std::string& what) {
+  std::vector<int32_t> out;
+  std::stringstream list(text);
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    const int32_t id = parse_lesion_id(item, what);
+    if (std::find(out.begin(), out.end(), id) != out.end())
+      throw std::invalid_argument(what + ": lesion " + std::to_string(id) + " is given twice");
+    out.push_back(id);
+  }
+  if (out.empty()) throw std::invalid_argument(what + ": give lesion ids, e.g. 1,4");
+  return out;
+}
+
 struct Args {
   std::string out_dir, case_name = "std", size = "default", subject = "01", session;
   uint64_t seed = 1;
   std::string from_chi, mask, echo_times_ms, voxel_size, rotation;
+  std::string head_motion, lesion_change_ppb, lesion_rim_lost;  // follow-up session
   double field_strength = 0, snr = 0, pad_fraction = 0.1, r2star = 25;
   int lesions = 16, supersampling = 2;
   bool no_noise = false, no_phase_offset = false;
@@ -39,7 +90,20 @@ Command simulate_command() {
       "signal is averaged down, so the data are not an inverse crime. Cases: std (1 mm isotropic, 3 T), oblique "
       "(slices tilted 25 deg about x and 10 deg about y), aniso (0.75x0.75x1.5 mm), lowsnr (a third of std's SNR), "
       "7t (0.8 mm, shorter echoes). --size small doubles the voxel size for quick tests. With --from-chi, a chi map "
-      "(ppm) is forward-simulated on its own grid and affine instead.";
+      "(ppm) is forward-simulated on its own grid and affine instead.\n\n"
+      "Follow-up sessions: a second run with the same --seed and another --session simulates the same subject "
+      "again. --head-motion moves the whole head (anatomy, lesions, texture) rigidly inside the fixed scanner: "
+      "the grid, affine and B0 stay, the field is computed after the motion, and the receiver phase offset (a "
+      "property of the coils) stays in the scanner frame. The rotation is R = Rz * Ry * Rx (about x first), in "
+      "degrees, and the shift in mm, both in the phantom frame (array axes, origin at the centre of the field of "
+      "view); a head point p moves to R p + t. The truth then holds _desc-headmotion_xfm.json with RotationDeg, "
+      "TranslationMm and WorldMatrix: the 4x4 row-major matrix M (world mm of the NIfTI affine, RAS) such that a "
+      "head point at world x in the session without motion is at M x in this one; lesion centres in the lesion "
+      "table are the moved ones. --lesion-change-ppb adds iron (paramagnetic chi, in ppb; negative removes it) "
+      "to the whole lesion, core and rim; --lesion-rim-lost removes a lesion's iron rim: its type becomes "
+      "rim_lost, rim_coverage 0, prl 0 and rim_chi_ppm equals core_chi_ppm. Lesion tables (core and rim chi, "
+      "true mean chi, delta chi) show the changes. New lesions: a larger --lesions adds lesions and keeps "
+      "lesions 1..N as they were. None of these changes alters the random numbers of the seed.";
   c.references = {
       "Marques JP, Bowtell R. Application of a Fourier-based method for rapid calculation of field inhomogeneity "
       "due to spatial variation of magnetic susceptibility. Concepts Magn Reson B 2005;25:65-78.",
@@ -67,7 +131,20 @@ Command simulate_command() {
     app.add_option("--rotation-deg", a->rotation,
                    "Head orientation: rotation of the slices about x, then y, then z, in degrees, e.g. 20,10,0 "
                    "(any B0 direction; written as an oblique affine; overrides the case's)");
-    app.add_option("--lesions", a->lesions, "Number of MS lesions")->check(CLI::Range(0, 40))->capture_default_str();
+    app.add_option("--lesions", a->lesions,
+                   "Number of MS lesions (lesions 1..N are the same for any larger count: new lesions for a "
+                   "follow-up)")
+        ->check(CLI::Range(0, 40))
+        ->capture_default_str();
+    app.add_option("--head-motion", a->head_motion,
+                   "Follow-up: rigid head motion rx,ry,rz,tx,ty,tz: degrees about x, y, z (R = Rz*Ry*Rx, about x "
+                   "first) and mm, phantom (array) frame; the truth gets _desc-headmotion_xfm.json");
+    app.add_option("--lesion-change-ppb", a->lesion_change_ppb,
+                   "Follow-up: add PPB (ppb, may be negative) to the paramagnetic chi of lesion ID, core and rim: "
+                   "ID:PPB[,ID:PPB...]");
+    app.add_option("--lesion-rim-lost", a->lesion_rim_lost,
+                   "Follow-up: these lesions (prl or partial_rim) lose their iron rim (type rim_lost, coverage 0, "
+                   "prl 0): ID[,ID...]");
     app.add_flag("--no-noise", a->no_noise, "Noise-free signal");
     app.add_flag("--no-phase-offset", a->no_phase_offset, "No receiver phase offset");
     app.add_option("--supersampling", a->supersampling, "Fine grid factor per axis (>= 2)")
@@ -117,6 +194,20 @@ Command simulate_command() {
     o.phase_offset = !a->no_phase_offset;
     o.supersampling = a->supersampling;
     o.pad_fraction = a->pad_fraction;
+    if (!a->head_motion.empty()) {
+      const auto m = parse_numbers(a->head_motion, "--head-motion");
+      if (m.size() != 6)
+        throw std::invalid_argument("--head-motion: give 6 numbers rx,ry,rz (degrees),tx,ty,tz (mm)");
+      o.follow_up.head_motion.rotation_deg = {m[0], m[1], m[2]};
+      o.follow_up.head_motion.translation_mm = {m[3], m[4], m[5]};
+    }
+    if (!a->lesion_change_ppb.empty())
+      o.follow_up.lesion_change_ppb = parse_lesion_changes(a->lesion_change_ppb, "--lesion-change-ppb");
+    if (!a->lesion_rim_lost.empty())
+      o.follow_up.lesions_rim_lost = parse_lesion_ids(a->lesion_rim_lost, "--lesion-rim-lost");
+    if (!a->from_chi.empty() && o.follow_up.any())
+      throw std::invalid_argument(
+          "--head-motion, --lesion-change-ppb and --lesion-rim-lost apply to the built-in phantom, not to --from-chi");
 
     Simulation s;
     std::string source;

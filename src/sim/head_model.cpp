@@ -119,7 +119,14 @@ bool in_brain(Region r) {
   }
 }
 
-HeadModel::HeadModel(double b0_tesla, uint64_t seed, int lesion_count) : b0_(b0_tesla) {
+HeadModel::HeadModel(double b0_tesla, uint64_t seed, int lesion_count, const FollowUpChanges& follow_up)
+    : b0_(b0_tesla) {
+  if (!follow_up.head_motion.is_identity()) {
+    moved_ = true;
+    rotation_ = follow_up.head_motion.rotation();
+    head_from_scanner_ = rotation_.transposed();
+    translation_ = follow_up.head_motion.translation_mm;
+  }
   const TissueTable t(b0_tesla);
   auto constant = [](Props p) { return [p](const Vec3&) { return p; }; };
   auto box = [](Vec3 c, Vec3 a) { return std::pair<Vec3, Vec3>{c - a, c + a}; };
@@ -238,13 +245,13 @@ HeadModel::HeadModel(double b0_tesla, uint64_t seed, int lesion_count) : b0_(b0_
   add_tube("vein along z", Region::vein_internal, {{-32, 12, 2}, {-32, 12, 38}}, 1.3, 1.3);
   add_tube("oblique vein", Region::vein_internal, {{18, 28, 12}, {40, 48, 34}}, 1.0, 1.0);
 
-  place_lesions(seed, lesion_count);
+  place_lesions(seed, lesion_count, follow_up);
 
   add_shape("pineal calcification", Region::calcification, ellipsoid({0, -30, 4}, {2.5, 2.5, 2.5}),
             box({0, -30, 4}, {2.5, 2.5, 2.5}), t.calcification());
 }
 
-void HeadModel::place_lesions(uint64_t seed, int count) {
+void HeadModel::place_lesions(uint64_t seed, int count, const FollowUpChanges& follow_up) {
   const TissueTable t(b0_);
   const Props wm = t.wm();
   // Lesion kinds in a fixed cycle, so every seed has the same mix (16: 6 PRL, 3 partial rims,
@@ -301,6 +308,21 @@ void HeadModel::place_lesions(uint64_t seed, int count) {
       l.rim_start_rad = rng.uniform(0, 2 * M_PI);
       l.prl = l.rim_coverage >= 2.0 / 3.0;
     }
+    // Follow-up changes come after every draw, so the random stream (and every other lesion)
+    // is that of the seed.
+    if (const auto it = follow_up.lesion_change_ppb.find(l.index); it != follow_up.lesion_change_ppb.end()) {
+      core.para += it->second / 1000;
+      rim.para += it->second / 1000;
+    }
+    if (std::find(follow_up.lesions_rim_lost.begin(), follow_up.lesions_rim_lost.end(), l.index) !=
+        follow_up.lesions_rim_lost.end()) {
+      if (!rimmed)
+        throw std::invalid_argument("lesion " + std::to_string(l.index) + " (" + type + ") has no iron rim to lose");
+      l.type = "rim_lost";
+      l.rim_coverage = 0;
+      l.prl = false;
+      rim = core;
+    }
     core.r2star = 16 + t.dr * (core.para - core.dia);
     rim.r2star = 16 + t.dr * (rim.para - rim.dia);
     l.core_chi_ppm = core.chi();
@@ -327,7 +349,8 @@ void HeadModel::place_lesions(uint64_t seed, int count) {
   }
 }
 
-const Structure* HeadModel::structure_at(const Vec3& p) const {
+const Structure* HeadModel::structure_at(const Vec3& scanner_point) const {
+  const Vec3 p = to_head(scanner_point);
   for (auto it = structures_.rbegin(); it != structures_.rend(); ++it) {
     const Structure& s = *it;
     if (p[0] < s.lo[0] || p[1] < s.lo[1] || p[2] < s.lo[2] || p[0] > s.hi[0] || p[1] > s.hi[1] || p[2] > s.hi[2])
@@ -335,6 +358,18 @@ const Structure* HeadModel::structure_at(const Vec3& p) const {
     if (s.sdf(p) < 0) return &s;
   }
   return nullptr;
+}
+
+void HeadModel::scanner_bounds(const Structure& s, Vec3& lo, Vec3& hi) const {
+  if (!moved_) {
+    lo = s.lo;
+    hi = s.hi;
+    return;
+  }
+  std::vector<Vec3> corners;
+  for (int c = 0; c < 8; ++c)
+    corners.push_back(to_scanner({(c & 1) ? s.hi[0] : s.lo[0], (c & 2) ? s.hi[1] : s.lo[1], (c & 4) ? s.hi[2] : s.lo[2]}));
+  bounds_of(corners, 0.0, lo, hi);
 }
 
 Props HeadModel::air() const { return TissueTable(b0_).air(); }

@@ -49,6 +49,27 @@ SimulationCase simulation_case(const std::string& name, const std::string& size)
   return c;
 }
 
+bool HeadMotion::is_identity() const {
+  return rotation_deg == Vec3{0, 0, 0} && translation_mm == Vec3{0, 0, 0};
+}
+
+Mat3 HeadMotion::rotation() const {
+  const double d = M_PI / 180;
+  return Mat3::rotation({0, 0, 1}, rotation_deg[2] * d) * Mat3::rotation({0, 1, 0}, rotation_deg[1] * d) *
+         Mat3::rotation({1, 0, 0}, rotation_deg[0] * d);
+}
+
+Mat4 head_motion_world_matrix(const HeadMotion& motion, const Grid& grid) {
+  // world = G p + g0 for a phantom-frame point p (G: affine's linear part over the voxel size,
+  // g0: world position of the grid centre); p -> R p + t becomes x -> G R G^-1 (x - g0) + G t + g0.
+  const Mat4 affine = grid.affine();
+  const Vec3& h = grid.voxel_size;
+  const Mat3 g = affine.linear() * Mat3::diagonal({1 / h[0], 1 / h[1], 1 / h[2]});
+  const Vec3 g0 = affine.apply({(grid.dims[0] - 1) / 2.0, (grid.dims[1] - 1) / 2.0, (grid.dims[2] - 1) / 2.0});
+  const Mat3 r = g * motion.rotation() * g.inverse();
+  return Mat4::from(r, g0 + g * motion.translation_mm - r * g0);
+}
+
 namespace {
 
 Grid output_grid(const SimulationCase& c) {
@@ -66,6 +87,21 @@ void check_options(const SimulationOptions& o) {
   if (!(a.snr > 0)) throw std::invalid_argument("SNR must be positive");
   if (o.supersampling < 2) throw std::invalid_argument("supersampling must be at least 2 (no inverse crime)");
   if (!(o.pad_fraction >= 0)) throw std::invalid_argument("pad fraction must be >= 0");
+  const FollowUpChanges& f = o.follow_up;
+  for (int d = 0; d < 3; ++d)
+    if (!std::isfinite(f.head_motion.rotation_deg[d]) || !std::isfinite(f.head_motion.translation_mm[d]))
+      throw std::invalid_argument("head motion: angles and shifts must be finite numbers");
+  auto check_lesion = [&](int32_t id, const std::string& what) {
+    if (id < 1 || id > o.lesion_count)
+      throw std::invalid_argument(what + ": no lesion " + std::to_string(id) + " (the phantom has lesions 1.." +
+                                  std::to_string(o.lesion_count) + ")");
+  };
+  for (const auto& [id, ppb] : f.lesion_change_ppb) {
+    check_lesion(id, "lesion change");
+    if (!std::isfinite(ppb)) throw std::invalid_argument("lesion change: the change of lesion " + std::to_string(id) +
+                                                         " is not a finite number of ppb");
+  }
+  for (int32_t id : f.lesions_rim_lost) check_lesion(id, "lesion rim lost");
 }
 
 /// Fields (total, local) and signal from fine tissue maps; fills the Simulation.
@@ -129,7 +165,7 @@ Simulation simulate_phantom(const SimulationOptions& options) {
             " echoes at " + std::to_string(c.b0_tesla).substr(0, 4) + " T, supersampled x" +
             std::to_string(options.supersampling));
 
-  const sim::HeadModel model(c.b0_tesla, options.seed, options.lesion_count);
+  const sim::HeadModel model(c.b0_tesla, options.seed, options.lesion_count, options.follow_up);
 
   // Labels and mask at the output voxel centres.
   log::Progress label_step("Labels and brain mask", 1);
@@ -191,6 +227,7 @@ Simulation simulate_phantom(const SimulationOptions& options) {
     const auto it = les.find(l.index);
     l.voxels = it != les.end() ? it->second.second : 0;
     l.mean_chi_ppm = l.voxels ? it->second.first / double(l.voxels) : NAN;
+    l.centre_mm = model.to_scanner(l.centre_mm);  // where the (moved) head puts it
     const Vec3 ijk{l.centre_mm[0] / grid.voxel_size[0] + (grid.dims[0] - 1) / 2.0,
                    l.centre_mm[1] / grid.voxel_size[1] + (grid.dims[1] - 1) / 2.0,
                    l.centre_mm[2] / grid.voxel_size[2] + (grid.dims[2] - 1) / 2.0};
@@ -202,6 +239,8 @@ Simulation simulate_phantom(const SimulationOptions& options) {
 
 Simulation simulate_from_chi(const Volume& chi, const Mask* tissue_mask, const SimulationOptions& options,
                              double r2star_per_s) {
+  if (options.follow_up.any())
+    throw std::invalid_argument("head motion and lesion changes apply to the built-in phantom only, not to --from-chi");
   check_options(options);
   if (chi.frames() != 1) throw std::invalid_argument("--from-chi needs a 3-D chi map");
   const Grid& grid = chi.grid();

@@ -14,6 +14,18 @@
 namespace qsmtk {
 namespace {
 
+/// Rigid head motion as the truth states it: the phantom-frame parameters and the world matrix.
+Json head_motion_json(const HeadMotion& m, const Grid& grid) {
+  Json j;
+  j["RotationDeg"] = {m.rotation_deg[0], m.rotation_deg[1], m.rotation_deg[2]};
+  j["TranslationMm"] = {m.translation_mm[0], m.translation_mm[1], m.translation_mm[2]};
+  const Mat4 w = head_motion_world_matrix(m, grid);
+  Json rows = Json::array();
+  for (int r = 0; r < 4; ++r) rows.push_back({w.m[r][0], w.m[r][1], w.m[r][2], w.m[r][3]});
+  j["WorldMatrix"] = rows;
+  return j;
+}
+
 Json simulation_json(const Simulation& s, const std::string& source) {
   const SimulationOptions& o = s.options;
   Json j;
@@ -33,6 +45,15 @@ Json simulation_json(const Simulation& s, const std::string& source) {
   j["FFTPadFraction"] = o.pad_fraction;
   j["LesionCount"] = s.lesions.size();
   j["PhaseConvention"] = "phase(TE) = phi0 + 2*pi*f*TE";
+  // Follow-up changes only when present, so a baseline's sidecars stay as they were.
+  const FollowUpChanges& f = o.follow_up;
+  if (!f.head_motion.is_identity()) j["HeadMotion"] = head_motion_json(f.head_motion, s.chi.grid());
+  if (!f.lesion_change_ppb.empty()) {
+    Json change = Json::object();
+    for (const auto& [id, ppb] : f.lesion_change_ppb) change[std::to_string(id)] = ppb;
+    j["LesionChangePpb"] = change;
+  }
+  if (!f.lesions_rim_lost.empty()) j["LesionRimLost"] = f.lesions_rim_lost;
   return j;
 }
 
@@ -114,6 +135,20 @@ SimulationPaths write_simulation(const Simulation& s, const std::string& out_dir
   p.local_field = name("_desc-local_fieldmap.nii.gz");
   write_image(tasks, p.local_field, s.local_field_hz, "local field, Hz",
               with_units("Hz", "field of the sources inside the brain mask, chi demeaned in the mask"));
+
+  if (!o.follow_up.head_motion.is_identity()) {
+    p.head_motion = name("_desc-headmotion_xfm.json");
+    Json j = head_motion_json(o.follow_up.head_motion, s.chi.grid());
+    j["Description"] =
+        "Rigid head motion of this session inside the fixed scanner and grid: a head point at world position x "
+        "in the same subject without motion (same seed, same grid) is at WorldMatrix * x here";
+    j["RotationOrder"] = "R = Rz * Ry * Rx (about x first, then y, then z), right-handed, degrees";
+    j["Frame"] =
+        "RotationDeg and TranslationMm: phantom frame (array axes, mm, origin at the centre of the field of view), "
+        "head point p -> R p + t. WorldMatrix: 4x4 row-major, world = the NIfTI affine's mm (RAS)";
+    j["QsmtkSimulation"] = sim;
+    write_json(p.head_motion, j);
+  }
 
   if (!s.deep_grey.empty()) {
     p.deep_grey = name("_dseg.nii.gz");

@@ -13,7 +13,12 @@
 // complex signal is averaged down, so intravoxel dephasing is real), with a smooth receiver
 // phase offset common to all echoes, complex Gaussian noise at a given SNR, natural wrapping,
 // oblique B0 (written as an oblique affine) and anisotropic voxels.
+//
+// A follow-up session of the same subject (same seed) can differ by rigid head motion inside
+// the fixed scanner and grid, and by lesion changes (iron gained or lost, a rim gone); new
+// lesions come from a larger lesion count (lesions 1..N stay the same when N grows).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +42,30 @@ SimulationCase simulation_case(const std::string& name, const std::string& size 
 /// Echo times (s) used when none are given: 5 echoes, spacing suited to the field strength.
 std::vector<double> default_echo_times(double b0_tesla);
 
+/// Rigid head motion: the head turns and shifts inside the fixed scanner, grid and B0. A head
+/// point p (phantom frame: array-aligned mm, origin at the centre of the field of view) moves
+/// to R p + t, with R = Rz * Ry * Rx (rotate about x first, then y, then z; right-handed).
+struct HeadMotion {
+  Vec3 rotation_deg{};    // about x, y, z (degrees)
+  Vec3 translation_mm{};  // t, phantom frame
+  bool is_identity() const;
+  Mat3 rotation() const;  // R = Rz * Ry * Rx
+};
+
+/// The motion in world coordinates of `grid` (its NIfTI affine, mm, RAS): a head point at world
+/// x without the motion is at M x with it. Oblique affines give an oblique M.
+Mat4 head_motion_world_matrix(const HeadMotion& motion, const Grid& grid);
+
+/// How a follow-up session differs from the baseline of the same seed. None of these draws
+/// random numbers, so lesions, texture, phase offset and noise stay those of the seed.
+struct FollowUpChanges {
+  HeadMotion head_motion;
+  std::map<int32_t, double> lesion_change_ppb;  // lesion id -> ppb added to its paramagnetic chi (core and rim)
+  std::vector<int32_t> lesions_rim_lost;        // lesions (prl or partial_rim) whose iron rim is gone:
+                                                // type "rim_lost", coverage 0, rim = core, prl false
+  bool any() const { return !head_motion.is_identity() || !lesion_change_ppb.empty() || !lesions_rim_lost.empty(); }
+};
+
 struct SimulationOptions {
   SimulationCase acquisition;
   uint64_t seed = 1;
@@ -46,6 +75,7 @@ struct SimulationOptions {
   int supersampling = 2;         // fine grid = output grid / supersampling per axis (>= 2)
   double pad_fraction = 0.1;     // zero padding per side of the fine FFT grid, fraction of the FOV
                                  // (the far field of periodic images is corrected on a coarse grid)
+  FollowUpChanges follow_up;     // built-in phantom only
 };
 
 struct DeepGreyRegion {
@@ -58,12 +88,12 @@ struct DeepGreyRegion {
 struct Lesion {
   int32_t index = 0;
   std::string name;  // e.g. "lesion03"
-  std::string type;  // homogeneous | prl | partial_rim | hypodiamagnetic
-  Vec3 centre_mm{};  // phantom (array-aligned) frame
+  std::string type;  // homogeneous | prl | partial_rim | hypodiamagnetic | rim_lost (follow-up)
+  Vec3 centre_mm{};  // phantom (array-aligned) frame, after any head motion
   Vec3 centre_world_mm{};
   double radius_mm = 0;
   double core_chi_ppm = 0;
-  double rim_chi_ppm = 0;     // NaN when there is no rim
+  double rim_chi_ppm = 0;     // NaN when there is no rim; the core's value when the rim was lost
   double rim_coverage = 0;    // fraction of the edge (azimuth in the slice plane) with rim
   double rim_start_rad = 0;   // azimuth where the rim arc starts
   bool prl = false;           // rim covers >= 2/3 of the edge
@@ -99,7 +129,7 @@ Simulation simulate_phantom(const SimulationOptions& options);
 
 /// Forward-simulates a user's chi map (ppm) on its own grid with the same signal model:
 /// tissue (mask, or finite non-zero chi) gets proton density 1 and the tissue R2*; the value
-/// outside the map is taken from its border (air or zero).
+/// outside the map is taken from its border (air or zero). Follow-up changes do not apply.
 Simulation simulate_from_chi(const Volume& chi, const Mask* tissue_mask, const SimulationOptions& options,
                              double r2star_per_s = 25.0);
 

@@ -13,6 +13,7 @@ struct SimulationPaths {
   std::vector<std::string> magnitude, phase;  // per echo, in the raw dataset
   std::string truth_dir;                      // derivatives/truth/sub-.../anat
   std::string chi, brain_mask, total_field, local_field, deep_grey, deep_grey_tsv, lesions, lesions_tsv;
+  std::string head_motion;                    // _desc-headmotion_xfm.json, only with head motion
 };
 
 /// Writes OUT_DIR/{dataset_description.json, sub-*/anat/*_MEGRE.nii.gz + .json} and
