@@ -23,6 +23,9 @@ void declare_lesion_options(CLI::App& app, LesionArgs& a) {
   app.add_option("--rim-threshold", a.analysis.threshold_ppb,
                  "A rim sector's chi must exceed the reference (and the core) by this (ppb)")
       ->capture_default_str();
+  app.add_option("--rim-core-contrast", a.analysis.core_contrast_ppb,
+                 "... and a rim sector's chi must exceed the lesion core's mean by this (ppb; < 0: no core test)")
+      ->capture_default_str();
   app.add_option("--rim-coverage", a.analysis.min_coverage, "Coverage that makes a slice a rim slice")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();

@@ -76,7 +76,8 @@ struct LesionAnalysisOptions {
   int sectors = 12;                  // azimuthal sectors per slice
   int min_sectors = 6;               // a slice is evaluated when this many sectors hold band voxels
   double threshold_ppb = 10;         // sector median above NAWM by more than this
-  double core_contrast_ppb = 10;     // ... and above the lesion core mean by more than this (< 0: off)
+  double core_contrast_ppb = 3;      // ... and above the lesion core mean by more than this (< 0: off);
+                                     // low because reconstructions blur a 1 mm rim into the core
   double min_coverage = 2.0 / 3.0;   // a slice "has a rim" at this coverage
   int min_consecutive_slices = 2;    // PRL: that many consecutive rim slices
 };
