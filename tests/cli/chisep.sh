@@ -19,11 +19,11 @@ for f in out/para.json out/dia.json; do
 done
 assert_py "$(nii_py out/para.nii.gz 'a.min()') >= 0"
 assert_py "$(nii_py out/dia.nii.gz 'a.max()') <= 0"
-# Mean over the brain interior near the truth for each part (9.5 ppb worst when written).
+# Mean over the brain interior near the truth for each part (1.8 ppb worst when written).
 err=$(nii_py out/para.nii.gz out/dia.nii.gz ${T}_desc-paramagnetic_Chimap.nii.gz ${T}_desc-diamagnetic_Chimap.nii.gz \
   ${T}_desc-brain_mask.nii.gz 'max(abs((a - c)[inner(e)].mean()), abs((b - d)[inner(e)].mean())) * 1000')
 echo "worst brain-mean error: $err ppb"
-assert_py "$err < 12"
+assert_py "$err < 5"
 
 # R2*-only mode: the source and the warning in the sidecar, signs.
 "$QSMTK" chisep --field ${T}_desc-local_fieldmap.nii.gz --mask ${T}_desc-brain_mask.nii.gz --field-strength 3 \
