@@ -1,5 +1,6 @@
 // qsmtk lesions: per-lesion susceptibility, delta chi against normal-appearing white matter, rim
 // analysis and the paramagnetic rim lesion (PRL) flag, as a TSV table and a JSON summary.
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,7 @@ namespace qsmtk::app {
 namespace {
 struct Args {
   std::string chi, lesions, out, json, mask, wm, r2star;
+  std::vector<int> wm_labels;
   LesionArgs lesion;
 };
 
@@ -24,7 +26,8 @@ Json summary_json(const Args& a, const LesionAnalysis& r, LesionInputKind kind) 
   j["GeneratedBy"] = qsmtk_generated_by("qsmtk lesions");
   j["Inputs"] = {{"Chi", a.chi}, {"Lesions", a.lesions}, {"LesionInputKind", to_string(kind)}};
   if (!a.mask.empty()) j["Inputs"]["BrainMask"] = a.mask;
-  if (!a.wm.empty()) j["Inputs"]["WhiteMatterMask"] = a.wm;
+  if (!a.wm.empty()) j["Inputs"]["WhiteMatter"] = a.wm;
+  if (!a.wm_labels.empty()) j["Inputs"]["WhiteMatterLabels"] = a.wm_labels;
   if (!a.r2star.empty()) j["Inputs"]["R2star"] = a.r2star;
   j["Options"] = lesion_options_json(a.lesion);
   j["Units"] = {{"chi", "ppb"}, {"volume", "mm^3"}, {"position", "world mm (scanner RAS)"}};
@@ -46,6 +49,20 @@ Json summary_json(const Args& a, const LesionAnalysis& r, LesionInputKind kind) 
   j["Lesions"] = lesions;
   return j;
 }
+/// White matter from a mask (nonzero voxels) or from chosen labels of a label map, on chi's grid.
+Mask white_matter_mask(const std::string& path, const std::vector<int>& labels, const Grid& chi_grid) {
+  LabelImage image = read_nifti_labels(path);
+  if (!image.grid().same_space(chi_grid)) image = resample_nearest(image, chi_grid);
+  Mask wm(chi_grid);
+  int64_t n = 0;
+  for (int64_t v = 0; v < wm.voxels(); ++v) {
+    const int32_t l = image[v];
+    wm[v] = labels.empty() ? l != 0 : std::find(labels.begin(), labels.end(), l) != labels.end();
+    n += wm[v];
+  }
+  if (n == 0) throw std::runtime_error(path + ": no white matter voxels" + (labels.empty() ? "" : " with the given --wm-labels"));
+  return wm;
+}
 }  // namespace
 
 Command lesions_command() {
@@ -59,7 +76,7 @@ Command lesions_command() {
       "--kind is given; on another grid it is resampled to chi's through the affines (nearest neighbour). Writes "
       "TABLE.tsv with one row per lesion: lesion_id, volume_mm3, voxels, centroid (x_mm y_mm z_mm, world), "
       "mean/median/SD/P10/P90 chi (ppb), the normal-appearing white matter reference (median chi of a 1-3 mm "
-      "perilesional shell without other lesions and outside-brain voxels, or of the --wm mask there) and "
+      "perilesional shell without other lesions and outside-brain voxels, or of the --wm mask or --wm-labels of a label map there) and "
       "delta_chi_ppb, rim_score_ppb (edge band minus core), rim_coverage (fraction of the edge whose band is "
       "paramagnetic against the reference and the core, mean over the slices through the lesion's middle third), "
       "rim_slices, and prl (1 when the coverage is >= 2/3 on >= 2 consecutive slices). The JSON summary (--json, "
@@ -81,8 +98,13 @@ Command lesions_command() {
     app.add_option("--json", a->json, "JSON summary (default: the table's name with .json)");
     app.add_option("--mask", a->mask, "Brain mask: reference and rim voxels outside it are not used")
         ->check(CLI::ExistingFile);
-    app.add_option("--wm", a->wm, "White-matter mask for the reference (default: the perilesional shell)")
+    app.add_option("--wm", a->wm,
+                   "White matter for the reference: a mask, or a label map with --wm-labels (default: the "
+                   "perilesional shell alone); resampled to chi's grid when needed")
         ->check(CLI::ExistingFile);
+    app.add_option("--wm-labels", a->wm_labels,
+                   "Labels of --wm that are white matter, e.g. 2 41 (FreeSurfer/SynthSeg cerebral white matter)")
+        ->needs("--wm");
     app.add_option("--r2star", a->r2star, "R2* map (1/s): adds mean_r2star")->check(CLI::ExistingFile);
     declare_lesion_options(app, a->lesion);
   };
@@ -93,7 +115,7 @@ Command lesions_command() {
     Mask brain, wm;
     Volume r2star;
     if (!a->mask.empty()) brain = read_nifti_mask(a->mask);
-    if (!a->wm.empty()) wm = read_nifti_mask(a->wm);
+    if (!a->wm.empty()) wm = white_matter_mask(a->wm, a->wm_labels, chi.grid());
     if (!a->r2star.empty()) r2star = read_nifti(a->r2star);
     const LesionAnalysis r = analyse_lesions(chi, labels, a->lesion.analysis, brain.empty() ? nullptr : &brain,
                                              wm.empty() ? nullptr : &wm, r2star.empty() ? nullptr : &r2star);

@@ -35,6 +35,22 @@ PY
 assert_exit 0 "$Q" lesions --chi ${T}_Chimap.nii.gz --lesions binary.nii.gz --mask ${T}_desc-brain_mask.nii.gz --out bin.tsv
 [[ $(json_get bin.json 'j["Inputs"]["LesionInputKind"]') == binary ]] || fail "binary detected"
 [[ $(json_get bin.json 'j["LesionCount"]') == $(json_get true.json 'j["LesionCount"]') ]] || fail "binary components"
+# White matter from the tissue label map (label 3) and from the same voxels as a mask: the same
+# references ("wm_shell"), recorded in the JSON.
+"$PY" - ${T}_desc-tissue_dseg.nii.gz <<'PY'
+import sys, numpy as np, nibabel as nib
+img = nib.load(sys.argv[1])
+nib.save(nib.Nifti1Image((np.asarray(img.dataobj) == 3).astype(np.uint8), img.affine), "wm.nii.gz")
+PY
+assert_exit 0 "$Q" lesions --chi ${T}_Chimap.nii.gz --lesions ${T}_desc-lesions_dseg.nii.gz --wm ${T}_desc-tissue_dseg.nii.gz \
+  --wm-labels 3 --out wml.tsv
+assert_exit 0 "$Q" lesions --chi ${T}_Chimap.nii.gz --lesions ${T}_desc-lesions_dseg.nii.gz --wm wm.nii.gz --out wmm.tsv
+cmp <(cut -f12-14 wml.tsv) <(cut -f12-14 wmm.tsv) || fail "label map and mask give different references"
+grep -q wm_shell wml.tsv || fail "white matter reference not used"
+[[ $(json_get wml.json 'j["Inputs"]["WhiteMatterLabels"]') == "[3]" ]] || fail "labels recorded"
+assert_exit 1 "$Q" lesions --chi ${T}_Chimap.nii.gz --lesions ${T}_desc-lesions_dseg.nii.gz --wm ${T}_desc-tissue_dseg.nii.gz \
+  --wm-labels 99 --out x.tsv
+assert_stderr_has "no white matter voxels"
 # An input that is not an image: one line naming the file.
 assert_exit 1 "$Q" lesions --chi true.tsv --lesions binary.nii.gz --out x.tsv
 assert_stderr_has "true.tsv"
