@@ -34,7 +34,7 @@ RegistrationMetric registration_metric_from_string(const std::string& name);  //
 struct RigidRegistrationOptions {
   RegistrationMetric metric = RegistrationMetric::mutual_information;
   int resolutions = 3;            // Gaussian pyramid levels
-  int iterations = 500;           // per level
+  int iterations = 250;           // per level
   int spatial_samples = 6000;     // random samples per iteration
   uint64_t seed = 1;              // elastix's RandomSeed: the same inputs give the same transform
   int threads = 0;                // 0: all the threads qsmtk uses
