@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "lesion_options.h"
+#include "report_output.h"
 #include "qsmtk/bgremove/bgremove.h"
 #include "qsmtk/inversion/inversion.h"
 #include "method_options.h"
@@ -15,6 +17,7 @@
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
 #include "qsmtk/io/tsv.h"
+#include "qsmtk/analysis/lesions.h"
 #include "qsmtk/log.h"
 #include "qsmtk/mask/morphology.h"
 #include "qsmtk/metrics.h"
@@ -125,6 +128,34 @@ Command demo_command() {
     const Comparison cmp = compare_maps(s.chi, chi, scored, &s.deep_grey_labels, names);
     const std::string acc_path = (fs::path(anat) / (e.prefix() + "_accuracy.json")).string();
     write_json(acc_path, comparison_json(cmp));
+    // The QC report, with the phantom's lesions and nuclei measured on the reconstruction.
+    ScanReport rep;
+    rep.title = "qsmtk demo: " + e.prefix();
+    rep.subtitle = "simulated phantom '" + o.acquisition.name + "' reconstructed by the default pipeline";
+    rep.chi = chi;
+    rep.brain_mask = local.mask;
+    rep.magnitude = s.magnitude.extract_frame(0);
+    rep.wrapped_phase = s.phase.extract_frame(0);
+    rep.total_field_hz = fm.fit.field_hz;
+    rep.local_field_hz = local.field;
+    rep.r2star = fm.r2star.r2star;
+    rep.echo_times_s = o.acquisition.echo_times_s;
+    rep.provenance_json = side.dump();
+    rep.lesions = s.lesion_labels;
+    const LesionAnalysis lesions = analyse_lesions(chi, s.lesion_labels, {}, &local.mask);
+    ReportTable lesion_rows{"lesions", "Lesions (the phantom's lesion labels, measured on the reconstruction)",
+                            lesion_table(lesions), {}};
+    for (size_t i = 0; i < lesions.lesions.size(); ++i)
+      if (lesions.lesions[i].prl) rep.prl_ids.insert(lesions.lesions[i].id), lesion_rows.highlighted_rows.insert(i);
+    rep.tables.push_back(lesion_rows);
+    Table nuclei;
+    nuclei.columns = {"name", "mean_chi_ppb", "true_chi_ppb", "error_ppb"};
+    for (const auto& r : cmp.roi)
+      nuclei.rows.push_back({r.name, tsv_number(r.test_mean_ppm * 1000), tsv_number(r.true_mean_ppm * 1000), tsv_number(r.error_ppb)});
+    rep.tables.push_back({"regions", "Deep grey matter against the truth (each map's mean removed)", nuclei, {}});
+    rep.warnings = qc_warnings(rep);
+    const std::string report_path = write_scan_report(rep, deriv, e.prefix());
+    write_cohort_index(deriv);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     std::printf("\nqsmtk demo: phantom '%s' (%s), %zu lesions, %zu echoes at %.1f T, in %.0f s\n",
@@ -150,6 +181,7 @@ Command demo_command() {
     std::printf("  ground truth:           %s\n", p.truth_dir.c_str());
     std::printf("  reconstruction:         %s\n", chi_path.c_str());
     std::printf("  accuracy:               %s\n", acc_path.c_str());
+    std::printf("  QC report:              %s (open it in a browser; it works offline)\n", report_path.c_str());
     return 0;
   };
   return c;

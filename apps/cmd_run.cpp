@@ -29,6 +29,7 @@
 #include "qsmtk/pipeline/pipeline.h"
 #include "qsmtk/process.h"
 #include "qsmtk/version.h"
+#include "report_output.h"
 
 namespace qsmtk::app {
 namespace {
@@ -41,6 +42,7 @@ struct Args {
   BackgroundArgs bg;
   InversionArgs inv;
   std::string reference = "brain", csf_mask, b0_dir, preset = "default", only_scan, config;
+  bool no_report = false;
   bool force = false, print_config = false;
   int jobs = 1;
   CLI::App* app = nullptr;
@@ -123,7 +125,8 @@ Json file_stamp(const std::string& f) {
 /// with their contents' sizes and times in input_fingerprint).
 Json settings_json(const Args& a) {
   static const std::set<std::string> not_settings = {"--force", "--jobs", "--participant-label", "--session",
-                                                     "--bids",  "--dicom", "--mag",              "--phase"};
+                                                     "--bids",  "--dicom", "--mag",              "--phase",
+                                                     "--no-report"};
   Json s = Json::object();
   for (const CLI::Option* opt : a.app->get_options()) {
     const std::string name = opt->get_name(false, true);
@@ -299,6 +302,30 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   side["Description"] = "magnetic susceptibility relative to the reference region";
   side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}, {"ProcessPeakMemoryMiB", peak_memory_mib()}};
   write_json(sidecar_path(p.chi), side);
+  if (!a.no_report) {
+    // The QC report from what is in memory; a failure here leaves the scan's outputs complete.
+    try {
+      ScanReport rep;
+      rep.title = scan.label;
+      rep.subtitle = "reconstructed by qsmtk run";
+      rep.chi = r.chi;
+      rep.brain_mask = r.local.mask;
+      rep.magnitude = d.magnitude.extract_frame(0);
+      rep.wrapped_phase = d.phase.extract_frame(0);
+      rep.total_field_hz = r.fieldmap.fit.field_hz;
+      rep.local_field_hz = r.local.field;
+      rep.r2star = r.fieldmap.r2star.r2star;
+      rep.echo_times_s = d.echo_times_s;
+      rep.provenance_json = side.dump();
+      rep.warnings = warnings;
+      const auto automatic = qc_warnings(rep);
+      rep.warnings.insert(rep.warnings.end(), automatic.begin(), automatic.end());
+      for (const auto& w : automatic) log::warn(scan.label + ": " + w);
+      write_scan_report(rep, a.out_dir, scan.label);
+    } catch (const std::exception& e) {
+      log::warn(scan.label + ": the QC report was not written: " + e.what());
+    }
+  }
   return seconds;
 }
 
@@ -426,6 +453,9 @@ Command run_command() {
         ->configurable(false)
         ->group(g);
     app.add_flag("--force", a->force, "Redo scans whose outputs are complete and up to date")->group(g);
+    app.add_flag("--no-report", a->no_report,
+                 "Write no QC report (OUT_DIR/<scan>_report.html and index.html; see qsmtk report)")
+        ->group(g);
     app.add_option("-j,--jobs", a->jobs, "Scans processed at once (separate processes)")
         ->check(CLI::Range(1, 256))
         ->capture_default_str()
@@ -527,6 +557,10 @@ Command run_command() {
         std::printf("  %-40s skipped (%s)\n", scans[i].label.c_str(), o.message.c_str());
       else
         std::fprintf(stderr, "qsmtk run: error: %s: %s\n", scans[i].label.c_str(), o.message.c_str());
+    }
+    if (!child && !a->no_report) {
+      const std::string index = write_cohort_index(a->out_dir);
+      if (!index.empty()) std::printf("  QC reports: %s\n", index.c_str());
     }
     if (!child && failed) std::printf("%d of %zu scan(s) failed\n", failed, scans.size());
     return failed ? 1 : 0;

@@ -31,6 +31,7 @@ std::vector<Command> all_commands();
 // One factory per apps/cmd_*.cpp file.
 Command simulate_command();
 Command compare_command();
+Command snapshot_command();
 Command demo_command();
 Command info_command();
 Command fieldmap_command();
@@ -42,6 +43,8 @@ Command bgremove_command();
 Command invert_command();
 
 Command run_command();
+Command export_dicom_command();
+Command report_command();
 Command lesions_command();
 Command roistats_command();
 Command chisep_command();

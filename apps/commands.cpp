@@ -3,8 +3,8 @@
 namespace qsmtk::app {
 
 std::vector<Command> all_commands() {
-  return {run_command(),      fieldmap_command(), mask_command(),     unwrap_command(),  r2star_command(), swi_command(),
-          bgremove_command(), invert_command(),   lesions_command(), longitudinal_command(), roistats_command(), chisep_command(), simulate_command(), compare_command(), demo_command(),   info_command()};
+  return {run_command(),      export_dicom_command(), report_command(),      fieldmap_command(), mask_command(),     unwrap_command(),  r2star_command(), swi_command(),
+          bgremove_command(), invert_command(),   lesions_command(), longitudinal_command(), roistats_command(), chisep_command(), simulate_command(), compare_command(), snapshot_command(), demo_command(),   info_command()};
 }
 
 namespace {

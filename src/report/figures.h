@@ -1,0 +1,19 @@
+#pragma once
+// Slice strips of a scan's pipeline stages for the report (PNG), drawn by report/render.h.
+#include <string>
+#include <vector>
+
+#include "qsmtk/report/report.h"
+
+namespace qsmtk::report {
+
+struct Figure {
+  std::string title, caption;
+  std::string png;  // encoded PNG bytes
+};
+
+/// One strip per stage that the report has: brain mask over magnitude, wrapped phase, total
+/// field, local field, chi (with lesion outlines, PRLs in red), R2*.
+std::vector<Figure> stage_figures(const ScanReport& r);
+
+}  // namespace qsmtk::report
