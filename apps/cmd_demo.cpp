@@ -136,6 +136,7 @@ Command demo_command() {
     rep.brain_mask = local.mask;
     rep.magnitude = s.magnitude.extract_frame(0);
     rep.wrapped_phase = s.phase.extract_frame(0);
+    if (!fm.unwrapped.empty()) rep.unwrapped_phase = fm.unwrapped.extract_frame(0);
     rep.total_field_hz = fm.fit.field_hz;
     rep.local_field_hz = local.field;
     rep.r2star = fm.r2star.r2star;

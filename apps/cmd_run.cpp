@@ -312,6 +312,7 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
       rep.brain_mask = r.local.mask;
       rep.magnitude = d.magnitude.extract_frame(0);
       rep.wrapped_phase = d.phase.extract_frame(0);
+      if (!r.fieldmap.unwrapped.empty()) rep.unwrapped_phase = r.fieldmap.unwrapped.extract_frame(0);
       rep.total_field_hz = r.fieldmap.fit.field_hz;
       rep.local_field_hz = r.local.field;
       rep.r2star = r.fieldmap.r2star.r2star;

@@ -187,6 +187,7 @@ std::string scan_report_html(const ScanReport& r) {
   check(r.brain_mask.empty(), r.brain_mask.grid(), "brain mask");
   check(r.magnitude.empty(), r.magnitude.grid(), "magnitude");
   check(r.wrapped_phase.empty(), r.wrapped_phase.grid(), "phase");
+  check(r.unwrapped_phase.empty(), r.unwrapped_phase.grid(), "unwrapped phase");
   check(r.total_field_hz.empty(), r.total_field_hz.grid(), "total field");
   check(r.local_field_hz.empty(), r.local_field_hz.grid(), "local field");
   check(r.r2star.empty(), r.r2star.grid(), "R2* map");

@@ -50,6 +50,9 @@ std::vector<Figure> stage_figures(const ScanReport& r) {
     s.window = {-M_PI, M_PI};
     figures.push_back({"Wrapped phase", "first echo, as acquired (radians)", strip_png(r.wrapped_phase, slices, s, {}, "rad")});
   }
+  if (!r.unwrapped_phase.empty())
+    figures.push_back({"Unwrapped phase", "first echo, after offset removal and unwrapping (radians)",
+                       strip_png(r.unwrapped_phase, slices, style_for(r.unwrapped_phase, mask, "gray", false), {}, "rad")});
   if (!r.total_field_hz.empty())
     figures.push_back({"Total field", "unwrapped and combined over echoes (Hz)",
                        strip_png(r.total_field_hz, slices, style_for(r.total_field_hz, mask, "viridis", false), {}, "Hz")});

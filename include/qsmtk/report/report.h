@@ -33,6 +33,7 @@ struct ScanReport {
   Mask brain_mask;                      // the reconstruction's mask
   Volume magnitude;                     // first echo
   Volume wrapped_phase;                 // first echo, radians
+  Volume unwrapped_phase;               // first echo, radians, after unwrapping (and offset removal)
   Volume total_field_hz, local_field_hz, r2star;
   LabelImage lesions;                   // lesion labels on chi's grid
   std::set<int32_t> prl_ids;            // lesions flagged as PRL
