@@ -50,21 +50,6 @@ struct Args {
 };
 
 /// A preset sets some options unless they were given (on the command line or in a config file).
-struct Preset {
-  std::string name, summary;
-  std::vector<std::pair<std::string, std::string>> values;  // option, value
-};
-
-const std::vector<Preset>& presets() {
-  static const std::vector<Preset> p = {
-      {"fast", "SHARP and TKD: seconds per scan, TKD-class accuracy", {{"--bgremove", "sharp"}, {"--inversion", "tkd"}}},
-      {"default", "the defaults: PDF and MEDI (docs/accuracy.md)", {}},
-      {"best", "nonlinear echo fit, PDF, MEDI run to a tighter tolerance: slower, most accurate",
-       {{"--fit", "complex"}, {"--inversion", "medi"}, {"--tolerance", "0.03"}}},
-  };
-  return p;
-}
-
 /// Sets an option as if it had been given (its checks run, --print-config shows it).
 void set_option(CLI::Option* opt, const std::vector<std::string>& values, const std::string& where) {
   try {
@@ -100,7 +85,7 @@ void apply_config(Args& a) {
 }
 
 void apply_preset(Args& a) {
-  for (const Preset& p : presets()) {
+  for (const PipelinePreset& p : pipeline_presets()) {
     if (p.name != a.preset) continue;
     for (const auto& [option, value] : p.values) {
       CLI::Option* opt = a.app->get_option(option);
@@ -434,7 +419,7 @@ Command run_command() {
     declare_b0_option(app, a->b0_dir);
     const std::string g = "Pipeline";
     std::string preset_help = "Settings for common cases:";
-    for (const Preset& p : presets()) preset_help += " " + p.name + " (" + p.summary + ");";
+    for (const PipelinePreset& p : pipeline_presets()) preset_help += " " + p.name + " (" + p.summary + ");";
     app.add_option("--preset", a->preset, preset_help)
         ->check(CLI::IsMember({"fast", "default", "best"}))
         ->capture_default_str()

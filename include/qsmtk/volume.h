@@ -51,6 +51,49 @@ class Image {
   explicit Image(const Grid& grid, int64_t frames = 1, T fill = T{})
       : grid_(grid), frames_(frames), data_(static_cast<size_t>(grid.voxels() * frames), fill) {
     if (frames < 1) throw std::invalid_argument("an image needs at least one frame");
+    ptr_ = data_.data();
+    size_ = static_cast<int64_t>(data_.size());
+  }
+  /// An image over memory owned elsewhere (e.g. a NumPy array in the Python module), laid out
+  /// like ours (x fastest), without copying it. The memory must outlive the image; a copy of a
+  /// view owns its data, so algorithms that copy an input never write into the caller's memory.
+  static Image view(const Grid& grid, int64_t frames, T* data) {
+    if (frames < 1) throw std::invalid_argument("an image needs at least one frame");
+    Image v;
+    v.grid_ = grid;
+    v.frames_ = frames;
+    v.ptr_ = data;
+    v.size_ = grid.voxels() * frames;
+    return v;
+  }
+  bool is_view() const { return ptr_ != nullptr && data_.empty(); }
+
+  Image(const Image& o) : grid_(o.grid_), frames_(o.frames_), data_(o.begin(), o.end()) { adopt_storage(); }
+  Image(Image&& o) noexcept
+      : grid_(std::move(o.grid_)), frames_(o.frames_), data_(std::move(o.data_)), ptr_(o.ptr_), size_(o.size_) {
+    o.ptr_ = nullptr;
+    o.size_ = 0;
+  }
+  Image& operator=(const Image& o) {
+    if (this != &o) {
+      grid_ = o.grid_;
+      frames_ = o.frames_;
+      data_.assign(o.begin(), o.end());
+      adopt_storage();
+    }
+    return *this;
+  }
+  Image& operator=(Image&& o) noexcept {
+    if (this != &o) {
+      grid_ = std::move(o.grid_);
+      frames_ = o.frames_;
+      data_ = std::move(o.data_);
+      ptr_ = o.ptr_;
+      size_ = o.size_;
+      o.ptr_ = nullptr;
+      o.size_ = 0;
+    }
+    return *this;
   }
 
   const Grid& grid() const { return grid_; }
@@ -61,20 +104,20 @@ class Image {
   int64_t nz() const { return grid_.dims[2]; }
   int64_t frames() const { return frames_; }
   int64_t voxels() const { return grid_.voxels(); }  // per frame
-  int64_t size() const { return static_cast<int64_t>(data_.size()); }
-  bool empty() const { return data_.empty(); }
+  int64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
 
-  T* data() { return data_.data(); }
-  const T* data() const { return data_.data(); }
-  T* frame(int64_t t) { return data_.data() + t * voxels(); }
-  const T* frame(int64_t t) const { return data_.data() + t * voxels(); }
+  T* data() { return ptr_; }
+  const T* data() const { return ptr_; }
+  T* frame(int64_t t) { return ptr_ + t * voxels(); }
+  const T* frame(int64_t t) const { return ptr_ + t * voxels(); }
   int64_t index(int64_t i, int64_t j, int64_t k) const { return i + nx() * (j + ny() * k); }
-  T& operator()(int64_t i, int64_t j, int64_t k, int64_t t = 0) { return data_[index(i, j, k) + t * voxels()]; }
+  T& operator()(int64_t i, int64_t j, int64_t k, int64_t t = 0) { return ptr_[index(i, j, k) + t * voxels()]; }
   const T& operator()(int64_t i, int64_t j, int64_t k, int64_t t = 0) const {
-    return data_[index(i, j, k) + t * voxels()];
+    return ptr_[index(i, j, k) + t * voxels()];
   }
-  T& operator[](int64_t n) { return data_[n]; }
-  const T& operator[](int64_t n) const { return data_[n]; }
+  T& operator[](int64_t n) { return ptr_[n]; }
+  const T& operator[](int64_t n) const { return ptr_[n]; }
   T* begin() { return data(); }
   T* end() { return data() + size(); }
   const T* begin() const { return data(); }
@@ -88,9 +131,16 @@ class Image {
   }
 
  private:
+  void adopt_storage() {
+    ptr_ = data_.data();
+    size_ = static_cast<int64_t>(data_.size());
+  }
+
   Grid grid_;
   int64_t frames_ = 0;
-  AlignedVector<T> data_;
+  AlignedVector<T> data_;  // the pixels, or empty for a view
+  T* ptr_ = nullptr;       // data_.data(), or the viewed memory
+  int64_t size_ = 0;
 };
 
 using Volume = Image<float>;                      // chi, fields, magnitude, phase

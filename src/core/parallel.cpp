@@ -2,13 +2,14 @@
 
 #include <omp.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <exception>
 #include <string>
 
 namespace qsmtk {
 namespace {
-int g_threads = 0;
+std::atomic<int> g_threads{0};  // read by every call; the Python module sets it from any thread
 
 int default_threads() {
   for (const char* var : {"QSMTK_THREADS", "OMP_NUM_THREADS"}) {

@@ -85,6 +85,65 @@ void collect(const Volume& v, const std::string& path, std::vector<Volume>& fram
   for (int64_t t = 0; t < v.frames(); ++t) frames.push_back(v.extract_frame(t));
 }
 
+void check_readout(const std::string& readout) {
+  if (lower(readout) == "bipolar")
+    throw std::invalid_argument(
+        "bipolar readouts are not supported: odd and even echoes carry different phase offsets and gradient-delay "
+        "ramps that the echo fit does not model; use a monopolar acquisition, or phase already corrected for them "
+        "with --readout monopolar");
+}
+
+void check_field_strength(double b0_tesla, const std::string& what) {
+  if (!(b0_tesla >= 0.1 && b0_tesla <= 21))
+    throw std::invalid_argument(what + ": field strength " + std::to_string(b0_tesla) + " T is implausible");
+}
+
+/// Whether applying `s` changes no value (radians already, within [-pi, pi)).
+bool scaling_changes_nothing(const Volume& phase, const PhaseScaling& s) {
+  if (s.scale != 1.0 || s.offset != 0.0) return false;
+  for (float v : phase)
+    if (std::isfinite(v) && !(v >= -M_PI && v < M_PI)) return false;
+  return true;
+}
+
+/// Stored values to what the pipeline expects: magnitudes >= 0, phase in radians with the
+/// convention's sign; the provenance records how. Views (the Python module's zero-copy inputs)
+/// are the caller's memory: they are converted in a copy, and only when a value changes.
+void normalise_signal(MultiEchoData& d, const LoadOptions& o, const std::string& first, bool from_complex,
+                      const std::string& source, const Json& inputs) {
+  const bool negative = std::any_of(d.magnitude.begin(), d.magnitude.end(), [](float v) { return v < 0; });
+  if (negative && d.magnitude.is_view()) d.magnitude = Volume(d.magnitude);
+  for (float& v : d.magnitude)
+    if (std::isfinite(v) && v < 0) v = 0;  // magnitudes cannot be negative (scaling artefacts)
+  PhaseScaling ps;
+  if (!from_complex) {
+    ps = detect_phase_scaling(d.phase, d.manufacturer, o.phase_units);
+    if (!scaling_changes_nothing(d.phase, ps)) {
+      if (d.phase.is_view()) d.phase = Volume(d.phase);
+      apply_phase_scaling(d.phase, ps);
+    }
+    if (ps.units == PhaseUnits::rescale) d.warnings.push_back(first + ": phase " + ps.description);
+  } else {
+    ps.description = "computed from real and imaginary parts";
+  }
+  if (o.flip_phase) {
+    if (d.phase.is_view()) d.phase = Volume(d.phase);
+    for (float& v : d.phase) v = -v;
+  }
+  for (const auto& w : d.warnings) log::warn(w);
+
+  d.provenance = Json::object();
+  d.provenance["Source"] = source;
+  d.provenance["Inputs"] = inputs;
+  d.provenance["EchoTime"] = d.echo_times_s;
+  d.provenance["MagneticFieldStrength"] = d.b0_tesla;
+  d.provenance["ImagingFrequency"] = d.imaging_frequency_mhz;
+  d.provenance["PhaseScaling"] = {{"Units", to_string(ps.units)}, {"Rule", ps.description}, {"StoredMin", ps.min},
+                                  {"StoredMax", ps.max}};
+  d.provenance["PhaseSign"] = o.flip_phase ? "flipped: input followed phase = phi0 - 2 pi f TE" : "as stored";
+  if (!d.manufacturer.empty()) d.provenance["Manufacturer"] = d.manufacturer;
+}
+
 Volume stack(const std::vector<Volume>& frames) {
   Volume v(frames.front().grid(), int64_t(frames.size()));
   for (size_t t = 0; t < frames.size(); ++t) std::copy(frames[t].begin(), frames[t].end(), v.frame(int64_t(t)));
@@ -93,13 +152,26 @@ Volume stack(const std::vector<Volume>& frames) {
 
 }  // namespace
 
+void check_echo_times(const std::vector<double>& echo_times_s, int64_t echoes, const std::string& what) {
+  if (int64_t(echo_times_s.size()) != echoes)
+    throw std::invalid_argument(what + ": " + std::to_string(echoes) + " echoes but " +
+                                std::to_string(echo_times_s.size()) + " echo times");
+  for (size_t e = 0; e < echo_times_s.size(); ++e) {
+    const double te = echo_times_s[e];
+    if (!(te > 0)) throw std::invalid_argument(what + ": echo time " + std::to_string(te) + " is not positive");
+    if (te > 0.2)
+      throw std::invalid_argument(what + ": echo time " + std::to_string(te) +
+                                  " s is implausible (more than 200 ms): was it given in ms where seconds are expected?");
+    if (te < 1e-4) throw std::invalid_argument(what + ": echo time " + std::to_string(te) + " s is implausibly short");
+    if (e > 0 && !(te > echo_times_s[e - 1]))
+      throw std::invalid_argument(what + ": echo times must increase (" + std::to_string(echo_times_s[e - 1]) +
+                                  " s then " + std::to_string(te) + " s)");
+  }
+}
+
 MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& o) {
   if (scan.echoes.empty()) throw std::invalid_argument("the acquisition has no echoes");
-  if (lower(o.readout) == "bipolar")
-    throw std::invalid_argument(
-        "bipolar readouts are not supported: odd and even echoes carry different phase offsets and gradient-delay "
-        "ramps that the echo fit does not model; use a monopolar acquisition, or phase already corrected for them "
-        "with --readout monopolar");
+  check_readout(o.readout);
   MultiEchoData d;
   Json inputs = Json::array();
   std::vector<Volume> mags, phases;
@@ -158,20 +230,7 @@ MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& o) {
       }
     }
   }
-  if (int64_t(d.echo_times_s.size()) != ne)
-    throw std::invalid_argument(first + ": " + std::to_string(ne) + " echoes but " +
-                                std::to_string(d.echo_times_s.size()) + " echo times");
-  for (size_t e = 0; e < d.echo_times_s.size(); ++e) {
-    const double te = d.echo_times_s[e];
-    if (!(te > 0)) throw std::invalid_argument(first + ": echo time " + std::to_string(te) + " is not positive");
-    if (te > 0.2)
-      throw std::invalid_argument(first + ": echo time " + std::to_string(te) +
-                                  " s is implausible (more than 200 ms): was it given in ms where seconds are expected?");
-    if (te < 1e-4) throw std::invalid_argument(first + ": echo time " + std::to_string(te) + " s is implausibly short");
-    if (e > 0 && !(te > d.echo_times_s[e - 1]))
-      throw std::invalid_argument(first + ": echo times must increase (" + std::to_string(d.echo_times_s[e - 1]) +
-                                  " s then " + std::to_string(te) + " s)");
-  }
+  check_echo_times(d.echo_times_s, ne, first);
 
   // Field strength and the Hz/ppm factor: ImagingFrequency when present (CONVENTIONS.md).
   const Json& meta0 = scan.metadata.empty() ? Json() : scan.metadata[0];
@@ -189,37 +248,34 @@ MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& o) {
   } else {
     throw std::invalid_argument(first + ": no MagneticFieldStrength in its sidecar; give --field-strength");
   }
-  if (!(d.b0_tesla >= 0.1 && d.b0_tesla <= 21))
-    throw std::invalid_argument(first + ": field strength " + std::to_string(d.b0_tesla) + " T is implausible");
+  check_field_strength(d.b0_tesla, first);
   d.imaging_frequency_mhz = (f0 > 0 && o.b0_tesla <= 0) ? f0 : kGammaBarMHzPerT * d.b0_tesla;
 
   d.magnitude = stack(mags);
   d.phase = stack(phases);
-  for (float& v : d.magnitude)
-    if (std::isfinite(v) && v < 0) v = 0;  // magnitudes cannot be negative (scaling artefacts)
-  const bool from_complex = scan.echoes[0].magnitude.empty();
-  PhaseScaling ps;
-  if (!from_complex) {
-    ps = detect_phase_scaling(d.phase, d.manufacturer, o.phase_units);
-    apply_phase_scaling(d.phase, ps);
-    if (ps.units == PhaseUnits::rescale) d.warnings.push_back(first + ": phase " + ps.description);
-  } else {
-    ps.description = "computed from real and imaginary parts";
-  }
-  if (o.flip_phase)
-    for (float& v : d.phase) v = -v;
-  for (const auto& w : d.warnings) log::warn(w);
+  normalise_signal(d, o, first, scan.echoes[0].magnitude.empty(), scan.source, inputs);
+  return d;
+}
 
-  d.provenance = Json::object();
-  d.provenance["Source"] = scan.source;
-  d.provenance["Inputs"] = inputs;
-  d.provenance["EchoTime"] = d.echo_times_s;
-  d.provenance["MagneticFieldStrength"] = d.b0_tesla;
-  d.provenance["ImagingFrequency"] = d.imaging_frequency_mhz;
-  d.provenance["PhaseScaling"] = {{"Units", to_string(ps.units)}, {"Rule", ps.description}, {"StoredMin", ps.min},
-                                  {"StoredMax", ps.max}};
-  d.provenance["PhaseSign"] = o.flip_phase ? "flipped: input followed phase = phi0 - 2 pi f TE" : "as stored";
-  if (!d.manufacturer.empty()) d.provenance["Manufacturer"] = d.manufacturer;
+MultiEchoData multi_echo_from_images(Volume magnitude, Volume phase, const LoadOptions& o,
+                                     double imaging_frequency_mhz, const std::string& what) {
+  check_readout(o.readout);
+  if (magnitude.dims() != phase.dims() || magnitude.frames() != phase.frames())
+    throw std::invalid_argument(what + ": magnitude (" + magnitude.grid().describe() + ", " +
+                                std::to_string(magnitude.frames()) + " echoes) and phase (" + phase.grid().describe() +
+                                ", " + std::to_string(phase.frames()) + " echoes) do not match");
+  if (magnitude.frames() > 32)
+    throw std::invalid_argument(what + ": " + std::to_string(magnitude.frames()) + " echoes; at most 32 are supported");
+  MultiEchoData d;
+  d.echo_times_s = o.echo_times_s;
+  check_echo_times(d.echo_times_s, magnitude.frames(), what);
+  // As a sidecar gives them: the field strength, else the imaging frequency's; 0 when neither.
+  d.b0_tesla = o.b0_tesla > 0 ? o.b0_tesla : imaging_frequency_mhz / kGammaBarMHzPerT;
+  if (d.b0_tesla != 0) check_field_strength(d.b0_tesla, what);
+  d.imaging_frequency_mhz = imaging_frequency_mhz > 0 ? imaging_frequency_mhz : kGammaBarMHzPerT * d.b0_tesla;
+  d.magnitude = std::move(magnitude);
+  d.phase = std::move(phase);
+  normalise_signal(d, o, what, false, "memory", Json::array());
   return d;
 }
 

@@ -12,9 +12,7 @@
 #include "qsmtk/physics.h"
 
 namespace qsmtk {
-namespace {
 
-/// Rigid head motion as the truth states it: the phantom-frame parameters and the world matrix.
 Json head_motion_json(const HeadMotion& m, const Grid& grid) {
   Json j;
   j["RotationDeg"] = {m.rotation_deg[0], m.rotation_deg[1], m.rotation_deg[2]};
@@ -56,6 +54,8 @@ Json simulation_json(const Simulation& s, const std::string& source) {
   if (!f.lesions_rim_lost.empty()) j["LesionRimLost"] = f.lesions_rim_lost;
   return j;
 }
+
+namespace {
 
 /// Files to write, run in parallel at the end (compression dominates the cost).
 using Tasks = std::vector<std::function<void()>>;

@@ -37,6 +37,19 @@ struct LoadOptions {
 /// seconds), field strength (0.1-21 T), phase converted to radians. One echo to 32.
 MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& options = {});
 
+/// One echo time (s) per echo, positive, at most 200 ms (seconds expected), at least 0.1 ms and
+/// increasing, as load_multi_echo requires; throws std::invalid_argument starting with `what`.
+void check_echo_times(const std::vector<double>& echo_times_s, int64_t echoes, const std::string& what);
+
+/// An acquisition already in memory (the Python module's arrays): the checks and conversions of
+/// load_multi_echo on 4-D magnitude and phase as stored (negative magnitudes to 0, phase to radians
+/// per options.phase_units, sign per options.flip_phase), echo times from options.echo_times_s.
+/// Field strength as a sidecar gives it: options.b0_tesla, else imaging_frequency_mhz / gammabar;
+/// both 0 leaves it unknown (enough for a field map in Hz). A view is never written: what changes
+/// is converted in a copy. `what` starts error messages.
+MultiEchoData multi_echo_from_images(Volume magnitude, Volume phase, const LoadOptions& options,
+                                     double imaging_frequency_mhz, const std::string& what);
+
 /// ScanFiles for plain NIfTI inputs: either one 4-D magnitude and one 4-D phase, or one file
 /// per echo each (same number of magnitude and phase files). Sidecars next to the files are used
 /// when present.

@@ -16,6 +16,12 @@ struct SimulationPaths {
   std::string head_motion;                    // _desc-headmotion_xfm.json, only with head motion
 };
 
+/// Rigid head motion as the truth states it: the phantom-frame parameters and the world matrix.
+Json head_motion_json(const HeadMotion& motion, const Grid& grid);
+/// The simulation's record in every sidecar (QsmtkSimulation): case, seed, field strength, echo
+/// times, SNR, noise, B0 direction, voxel size, follow-up changes.
+Json simulation_json(const Simulation& sim, const std::string& source_description);
+
 /// Writes OUT_DIR/{dataset_description.json, sub-*/anat/*_MEGRE.nii.gz + .json} and
 /// OUT_DIR/derivatives/truth/... Adds a subject to an existing dataset without touching others.
 SimulationPaths write_simulation(const Simulation& sim, const std::string& out_dir, const BidsEntities& entities,
