@@ -167,8 +167,8 @@ ScanPaths scan_paths(const InputScan& scan, const std::string& out_dir) {
   return p;
 }
 
-/// The chi map's sidecar is written last and records the settings, the inputs and every output:
-/// a scan is up to date when it matches and every output is there.
+/// The chi map is written last, after its sidecar, which records the settings, the inputs and
+/// every output: a scan is up to date when it matches and every output is there.
 bool up_to_date(const ScanPaths& p, const Json& fingerprint) {
   const std::string side = sidecar_path(p.chi);
   if (!fs::exists(side) || !fs::exists(p.chi)) return false;
@@ -215,28 +215,9 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   Json side;
   side["GeneratedBy"] = qsmtk_generated_by("qsmtk run");
   side["Inputs"] = input_fingerprint(scan, a.in.dicom);
-  side["EchoTime"] = d.echo_times_s;
-  side["MagneticFieldStrength"] = d.b0_tesla;
-  side["ImagingFrequency"] = r.hz_per_ppm;
-  side["B0Direction"] = {r.b0_direction[0], r.b0_direction[1], r.b0_direction[2]};
-  side["Preset"] = a.preset;
-  side["FieldMap"] = fieldmap_json(a.fm, r.fieldmap);
-  Json bg = background_json(o.background, o.background_options, d.phase.grid().voxel_size);
-  bg["Iterations"] = r.local.iterations;
-  bg["NoiseWeighted"] = o.background == BackgroundMethod::pdf;
-  side["BackgroundRemoval"] = bg;
-  side["Inversion"] = inversion_json(o.inversion, o.inversion_options, r.inversion);
-  side["Reference"] = {{"Region", to_string(r.reference.region)},
-                       {"OffsetPpm", r.reference.offset_ppm},
-                       {"Voxels", r.reference.voxels}};
-  if (!r.csf_source.empty()) side["Reference"]["CsfMask"] = r.csf_source == "user" ? a.csf_mask : "from R2*";
-  Json timing = Json::object();
-  for (const auto& [step, s] : r.seconds) timing[step] = s;
-  side["TimingSeconds"] = timing;
-  side["Provenance"] = d.provenance;
+  side.update(pipeline_record(d, a.fm, o, r, a.preset, a.csf_mask));
   std::vector<std::string> warnings = d.warnings;
   warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
-  if (!warnings.empty()) side["Warnings"] = warnings;
 
   std::vector<std::string> outputs;
   std::vector<std::function<void()>> tasks;
@@ -263,30 +244,40 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
     save("_desc-minip_swi.nii.gz", r.fieldmap.swi.minip, "arbitrary", "minimum-intensity projection of the SWI");
   }
   if (!r.csf.empty()) save("_desc-csf_mask.nii.gz", r.csf, "", "CSF mask (reference region and MEDI+0)");
-  run_tasks(tasks);
-  // Outputs of an earlier run that this one does not make (e.g. a CSF mask no longer used) go.
+  // The earlier run's record of its outputs, then its chi map and sidecar go first: from here
+  // until the new pair is written the scan is incomplete, also if interrupted.
+  std::vector<std::string> earlier_outputs;
   try {
     if (fs::exists(sidecar_path(p.chi)))
-      for (const auto& f : read_json(sidecar_path(p.chi)).at("QsmtkRun").at("Outputs")) {
-        const std::string name = f.get<std::string>();
-        if (std::find(outputs.begin(), outputs.end(), name) != outputs.end() || name == scan.label + "_Chimap.nii.gz")
-          continue;
-        std::error_code ec;
-        fs::remove(fs::path(p.dir) / name, ec);
-        fs::remove(sidecar_path((fs::path(p.dir) / name).string()), ec);
-      }
+      for (const auto& f : read_json(sidecar_path(p.chi)).at("QsmtkRun").at("Outputs"))
+        earlier_outputs.push_back(f.get<std::string>());
   } catch (const std::exception&) {
     // no readable record of earlier outputs: nothing to remove
   }
-  // The chi map last: its sidecar marks the scan complete (up_to_date).
+  {
+    std::error_code ec;
+    fs::remove(p.chi, ec);
+    fs::remove(sidecar_path(p.chi), ec);
+  }
+  run_tasks(tasks);
+  // Outputs of an earlier run that this one does not make (e.g. a CSF mask no longer used) go.
+  for (const std::string& name : earlier_outputs) {
+    if (std::find(outputs.begin(), outputs.end(), name) != outputs.end() || name == scan.label + "_Chimap.nii.gz")
+      continue;
+    std::error_code ec;
+    fs::remove(fs::path(p.dir) / name, ec);
+    fs::remove(sidecar_path((fs::path(p.dir) / name).string()), ec);
+  }
+  // The chi sidecar, then the chi map last: the pair marks the scan complete (up_to_date), and
+  // a chi map never exists without its sidecar, even when a signal ends the run in between.
   outputs.push_back(scan.label + "_Chimap.nii.gz");
-  write_nifti(p.chi, r.chi, "susceptibility (ppm)");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   side["TimingSeconds"]["total"] = seconds;
   side["Units"] = "ppm";
   side["Description"] = "magnetic susceptibility relative to the reference region";
   side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}, {"ProcessPeakMemoryMiB", peak_memory_mib()}};
   write_json(sidecar_path(p.chi), side);
+  write_nifti(p.chi, r.chi, "susceptibility (ppm)");
   if (!a.no_report) {
     // The QC report from what is in memory; a failure here leaves the scan's outputs complete.
     try {
@@ -490,33 +481,39 @@ Command run_command() {
       const int threads_each = std::max(1, threads() / jobs);
       log::info("processing " + std::to_string(todo.size()) + " scans, " + std::to_string(jobs) + " at a time, " +
                 std::to_string(threads_each) + " threads each; logs in " + a->out_dir + "/logs");
-      std::atomic<size_t> next{0};
-      std::mutex m;
-      std::vector<std::thread> pool;
-      for (int w = 0; w < jobs; ++w)
-        pool.emplace_back([&] {
-          for (size_t k; (k = next++) < todo.size();) {
-            const size_t i = todo[k];
-            const ScanPaths p = scan_paths(scans[i], a->out_dir);
-            const auto t0 = std::chrono::steady_clock::now();
-            std::error_code ec;
-            const std::uintmax_t log_start = fs::exists(p.log) ? fs::file_size(p.log, ec) : 0;
-            int rc = 1;
-            try {
-              rc = run_program(child_arguments(scans[i].label, threads_each), p.log);
-            } catch (const std::exception& e) {
+      {
+        // On SIGINT/SIGTERM the children get the signal and clean up; we wait for them, then end.
+        DeferTermination defer;
+        std::atomic<size_t> next{0};
+        std::mutex m;
+        std::vector<std::thread> pool;
+        for (int w = 0; w < jobs; ++w)
+          pool.emplace_back([&] {
+            for (size_t k; !termination_signal() && (k = next++) < todo.size();) {
+              const size_t i = todo[k];
+              const ScanPaths p = scan_paths(scans[i], a->out_dir);
+              const auto t0 = std::chrono::steady_clock::now();
+              std::error_code ec;
+              const std::uintmax_t log_start = fs::exists(p.log) ? fs::file_size(p.log, ec) : 0;
+              int rc = 1;
+              try {
+                rc = run_program(child_arguments(scans[i].label, threads_each), p.log);
+              } catch (const std::exception& e) {
+                std::lock_guard<std::mutex> lock(m);
+                outcomes[i].message = e.what();
+              }
+              if (termination_signal()) return;  // interrupted, not failed: no summary
+              const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
               std::lock_guard<std::mutex> lock(m);
-              outcomes[i].message = e.what();
+              outcomes[i].seconds = s;
+              outcomes[i].status = rc == 0 ? "done" : "failed";
+              if (rc != 0 && outcomes[i].message.empty()) outcomes[i].message = child_failure(p.log, log_start, rc);
+              log::info(scans[i].label + (rc == 0 ? ": done" : ": FAILED"));
             }
-            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::lock_guard<std::mutex> lock(m);
-            outcomes[i].seconds = s;
-            outcomes[i].status = rc == 0 ? "done" : "failed";
-            if (rc != 0 && outcomes[i].message.empty()) outcomes[i].message = child_failure(p.log, log_start, rc);
-            log::info(scans[i].label + (rc == 0 ? ": done" : ": FAILED"));
-          }
-        });
-      for (auto& t : pool) t.join();
+          });
+        for (auto& t : pool) t.join();
+      }
+      end_if_terminated();
     } else {
       for (size_t i : todo) {
         const ScanPaths p = scan_paths(scans[i], a->out_dir);

@@ -1,26 +1,18 @@
 // The shared entry point: builds the command line from every Command's declaration, applies
 // the common options, runs the chosen command and turns exceptions into a message and exit code.
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <new>
 
 #include "command.h"
 #include "help_markdown.h"
-#include "qsmtk/io/atomic_file.h"
 #include "qsmtk/log.h"
 #include "qsmtk/memory.h"
 #include "qsmtk/parallel.h"
+#include "qsmtk/process.h"
 #include "qsmtk/version.h"
 
 namespace {
-
-extern "C" void on_signal(int sig) {
-  // Leave no partial outputs behind, then die by the same signal.
-  qsmtk::remove_pending_outputs_signal_safe();
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 struct CommonOptions {
   int threads = 0;
@@ -46,8 +38,8 @@ int main(int argc, char** argv) {
   using namespace qsmtk;
   keep_freed_memory_for_reuse();
   app::set_invocation(argc, argv);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  // SIGINT/SIGTERM: no partial outputs, children ended too, exit status 128 + signal.
+  install_termination_handlers();
 
   CLI::App app{"qsmtk: quantitative susceptibility mapping and MS iron biomarkers, from multi-echo GRE to tables.",
                "qsmtk"};

@@ -523,27 +523,8 @@ py::dict run_pipeline_impl(
     d = multi_echo_from_images(s.mag.view(s.grid), s.phase.view(s.grid), lo, f0, "phase");
     r = run_pipeline(d, o);
   }
-  Json meta;  // the chi map's sidecar of qsmtk run, less the file names and run bookkeeping
-  meta["EchoTime"] = d.echo_times_s;
-  meta["MagneticFieldStrength"] = d.b0_tesla;
-  meta["ImagingFrequency"] = r.hz_per_ppm;
-  meta["B0Direction"] = vec_json(r.b0_direction);
-  meta["Preset"] = preset;
-  meta["FieldMap"] = fieldmap_json(fm, r.fieldmap);
-  Json bgj = background_json(o.background, o.background_options, s.grid.voxel_size);
-  bgj["Iterations"] = r.local.iterations;
-  bgj["NoiseWeighted"] = o.background == BackgroundMethod::pdf;
-  meta["BackgroundRemoval"] = bgj;
-  meta["Inversion"] = inversion_json(o.inversion, o.inversion_options, r.inversion);
-  meta["Reference"] = {{"Region", to_string(r.reference.region)},
-                       {"OffsetPpm", r.reference.offset_ppm},
-                       {"Voxels", r.reference.voxels}};
-  if (!r.csf_source.empty()) meta["Reference"]["CsfMask"] = r.csf_source == "user" ? "csf_mask" : "from R2*";
-  meta["TimingSeconds"] = timing_json(r.seconds);
-  meta["Provenance"] = d.provenance;
-  std::vector<std::string> warnings = d.warnings;
-  warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
-  if (!warnings.empty()) meta["Warnings"] = warnings;
+  // The chi map's sidecar of qsmtk run, less the file names and run bookkeeping.
+  Json meta = pipeline_record(d, fm, o, r, preset, "csf_mask");
   meta["Units"] = "ppm";
 
   py::dict out;

@@ -16,7 +16,8 @@ namespace {
 constexpr int kSlots = 256;
 constexpr int kPathMax = 4096;
 char g_pending[kSlots][kPathMax];
-std::atomic<bool> g_used[kSlots];
+std::atomic<bool> g_used[kSlots];   // slot claimed by a writer
+std::atomic<bool> g_ready[kSlots];  // path complete: a signal handler may read it
 std::atomic<unsigned> g_counter{0};
 
 int register_pending(const std::string& path) {
@@ -25,19 +26,18 @@ int register_pending(const std::string& path) {
     bool expected = false;
     if (g_used[i].compare_exchange_strong(expected, true)) {
       std::memcpy(g_pending[i], path.c_str(), path.size() + 1);
+      g_ready[i].store(true);  // only now, so a handler never reads a half-copied path
       return i;
     }
   }
   return -1;
 }
 
-void unregister_pending(const std::string& path) {
-  for (int i = 0; i < kSlots; ++i)
-    if (g_used[i].load() && path == g_pending[i]) {
-      g_pending[i][0] = 0;
-      g_used[i].store(false);
-      return;
-    }
+void unregister_pending(int slot) {
+  if (slot < 0) return;
+  g_ready[slot].store(false);
+  g_pending[slot][0] = 0;
+  g_used[slot].store(false);
 }
 
 std::string extension_of(const std::string& name) {
@@ -57,12 +57,12 @@ AtomicOutput::AtomicOutput(std::string final_path) : final_(std::move(final_path
   temp_ = (p.parent_path() / ("." + stem + ".tmp-" + std::to_string(getpid()) + "-" +
                               std::to_string(g_counter.fetch_add(1)) + ext))
               .string();
-  register_pending(temp_);
+  slot_ = register_pending(temp_);
 }
 
 AtomicOutput::~AtomicOutput() {
   if (!committed_) std::remove(temp_.c_str());
-  unregister_pending(temp_);
+  unregister_pending(slot_);
 }
 
 void AtomicOutput::commit() {
@@ -73,7 +73,7 @@ void AtomicOutput::commit() {
 
 void remove_pending_outputs_signal_safe() {
   for (int i = 0; i < kSlots; ++i)
-    if (g_used[i].load() && g_pending[i][0]) unlink(g_pending[i]);
+    if (g_ready[i].load() && g_pending[i][0]) unlink(g_pending[i]);
 }
 
 void make_directories(const std::string& dir) {

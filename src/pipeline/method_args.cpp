@@ -216,4 +216,32 @@ std::string preset_value(const std::string& preset, const std::string& option) {
   throw std::invalid_argument("preset '" + preset + "' is not one of fast, default, best");
 }
 
+Json pipeline_record(const MultiEchoData& d, const FieldMapArgs& fm, const PipelineOptions& o, const PipelineResult& r,
+                     const std::string& preset, const std::string& csf_mask_source) {
+  Json j;
+  j["EchoTime"] = d.echo_times_s;
+  j["MagneticFieldStrength"] = d.b0_tesla;
+  j["ImagingFrequency"] = r.hz_per_ppm;
+  j["B0Direction"] = {r.b0_direction[0], r.b0_direction[1], r.b0_direction[2]};
+  j["Preset"] = preset;
+  j["FieldMap"] = fieldmap_json(fm, r.fieldmap);
+  Json bg = background_json(o.background, o.background_options, d.phase.grid().voxel_size);
+  bg["Iterations"] = r.local.iterations;
+  bg["NoiseWeighted"] = o.background == BackgroundMethod::pdf;
+  j["BackgroundRemoval"] = bg;
+  j["Inversion"] = inversion_json(o.inversion, o.inversion_options, r.inversion);
+  j["Reference"] = {{"Region", to_string(r.reference.region)},
+                    {"OffsetPpm", r.reference.offset_ppm},
+                    {"Voxels", r.reference.voxels}};
+  if (!r.csf_source.empty()) j["Reference"]["CsfMask"] = r.csf_source == "user" ? csf_mask_source : "from R2*";
+  Json timing = Json::object();
+  for (const auto& [step, s] : r.seconds) timing[step] = s;
+  j["TimingSeconds"] = timing;
+  j["Provenance"] = d.provenance;
+  std::vector<std::string> warnings = d.warnings;
+  warnings.insert(warnings.end(), r.warnings.begin(), r.warnings.end());
+  if (!warnings.empty()) j["Warnings"] = warnings;
+  return j;
+}
+
 }  // namespace qsmtk

@@ -21,6 +21,7 @@ class AtomicOutput {
  private:
   std::string final_, temp_;
   bool committed_ = false;
+  int slot_ = -1;  // entry in the table the signal handler walks (-1: table full)
 };
 
 /// Removes every temporary output still open (for signal handlers; async-signal-safe).

@@ -11,6 +11,7 @@
 #include "qsmtk/inversion/inversion.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/phase/field_map.h"
+#include "qsmtk/pipeline/pipeline.h"
 
 namespace qsmtk {
 
@@ -72,5 +73,12 @@ const std::vector<PipelinePreset>& pipeline_presets();
 /// The value `preset` gives `option` ("" when it sets none); throws std::invalid_argument for an
 /// unknown preset.
 std::string preset_value(const std::string& preset, const std::string& option);
+
+/// The record of one pipeline run, for the chi map's sidecar of `qsmtk run` and the Python
+/// module's metadata alike: echo times, field strength, B0 direction, preset, every step's method
+/// and parameters, the reference region (`csf_mask_source` names a user's CSF mask), timings,
+/// provenance and warnings.
+Json pipeline_record(const MultiEchoData& d, const FieldMapArgs& fm, const PipelineOptions& o, const PipelineResult& r,
+                     const std::string& preset, const std::string& csf_mask_source);
 
 }  // namespace qsmtk
