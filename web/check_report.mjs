@@ -2,7 +2,8 @@
 // waits for the viewer, counts drawn pixels in each viewer's WebGL canvas and the rows of the
 // report's tables, saves a screenshot, and prints the findings as JSON.
 //   node web/check_report.mjs REPORT.html SCREENSHOT.png
-// Environment: CHROMIUM (default /usr/bin/chromium). Exit 0 with the JSON; 1 on failure.
+// Environment: CHROMIUM (default /usr/bin/chromium). Exit 0 with the JSON; 1 on failure; 3 when
+// the browser cannot start at all (an environment problem, not the report's).
 import { chromium } from "playwright-core";
 import { pathToFileURL } from "node:url";
 
@@ -11,11 +12,19 @@ if (!report || !screenshot) {
   console.error("usage: node check_report.mjs REPORT.html SCREENSHOT.png");
   process.exit(2);
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  // Root in a container needs --no-sandbox; WebGL without a GPU runs on SwiftShader.
-  args: ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader", "--ignore-gpu-blocklist"],
-});
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    // Root in a container needs --no-sandbox, a small /dev/shm --disable-dev-shm-usage; WebGL
+    // without a GPU runs on SwiftShader.
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--enable-unsafe-swiftshader", "--use-angle=swiftshader",
+           "--ignore-gpu-blocklist"],
+  });
+} catch (e) {
+  console.error("the browser could not start: " + String(e).split("\n")[0]);
+  process.exit(3);
+}
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
