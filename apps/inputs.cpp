@@ -174,12 +174,4 @@ std::map<int32_t, std::string> read_label_names(const std::string& labels_path, 
   return names;
 }
 
-void set_roi_reference(RoiStatsOptions& o, const std::string& reference) {
-  o.reference_region.clear();
-  if (reference == "none") o.reference = RoiReference::none;
-  else if (reference == "brain") o.reference = RoiReference::brain;
-  else if (reference == "csf") o.reference = RoiReference::csf;
-  else o.reference = RoiReference::region, o.reference_region = reference;
-}
-
 }  // namespace qsmtk::app

@@ -65,7 +65,4 @@ Volume read_map_on_grid(const std::string& path, const Grid& grid, const std::st
 std::map<int32_t, std::string> read_label_names(const std::string& labels_path, const std::string& lut_path,
                                                 std::string* from = nullptr);
 
-/// --reference brain | csf | none | <a label name> into the options.
-void set_roi_reference(RoiStatsOptions& options, const std::string& reference);
-
 }  // namespace qsmtk::app

@@ -41,10 +41,8 @@ LabelImage read_lesion_labels(const std::string& path, const Grid& chi_grid, con
                               LesionInputKind* kind_used) {
   Volume image = read_nifti(path);
   LesionLabelOptions o = a.labels;
-  o.kind = a.kind == "binary"        ? LesionInputKind::binary
-           : a.kind == "labels"      ? LesionInputKind::labels
-           : a.kind == "probability" ? LesionInputKind::probability
-                                     : detect_lesion_kind(image);
+  o.kind = lesion_input_kind_from_string(a.kind);
+  if (o.kind == LesionInputKind::automatic) o.kind = detect_lesion_kind(image);
   if (!image.grid().same_space(chi_grid)) {
     log::info(path + ": resampling the lesion image onto the chi grid (nearest neighbour)");
     image = resample_nearest(image, chi_grid);

@@ -126,10 +126,8 @@ py::dict lesions_py(const py::object& chi, const py::object& lesions, const py::
   LesionAnalysis a;
   {
     py::gil_scoped_release nogil;
-    lo.kind = kind == "binary"        ? LesionInputKind::binary
-              : kind == "labels"      ? LesionInputKind::labels
-              : kind == "probability" ? LesionInputKind::probability
-                                      : detect_lesion_kind(lesion_view);
+    lo.kind = lesion_input_kind_from_string(kind);
+    if (lo.kind == LesionInputKind::automatic) lo.kind = detect_lesion_kind(lesion_view);
     const LabelImage labels = lesion_labels(lesion_view, lo);
     a = analyse_lesions(chi_view, labels, ao, brain.empty() ? nullptr : &brain, white.empty() ? nullptr : &white,
                         r2 ? &r2_view : nullptr);
@@ -230,11 +228,7 @@ py::dict roistats_py(const py::object& chi, const py::object& labels, const py::
   RoiStatsOptions o;
   o.erode_mm = erode_mm;
   o.bilateral = !no_bilateral;
-  o.reference_region.clear();  // --reference: brain | csf | none | a region's name
-  if (reference == "none") o.reference = RoiReference::none;
-  else if (reference == "brain") o.reference = RoiReference::brain;
-  else if (reference == "csf") o.reference = RoiReference::csf;
-  else o.reference = RoiReference::region, o.reference_region = reference;
+  set_roi_reference(o, reference);  // --reference: brain | csf | none | a region's name
   if (iron) {
     IronCalibration cal;
     cal.slope_ppb_per_ug_g = iron_slope;

@@ -25,6 +25,14 @@ const char* to_string(LesionInputKind kind) {
   return "?";
 }
 
+LesionInputKind lesion_input_kind_from_string(const std::string& name) {
+  if (name == "auto") return LesionInputKind::automatic;
+  if (name == "binary") return LesionInputKind::binary;
+  if (name == "labels") return LesionInputKind::labels;
+  if (name == "probability") return LesionInputKind::probability;
+  throw std::invalid_argument("unknown lesion image kind '" + name + "' (auto, binary, labels, probability)");
+}
+
 LesionInputKind detect_lesion_kind(const Volume& v) {
   bool binary = true, integer = true;
   float max = 0;

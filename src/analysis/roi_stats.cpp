@@ -159,6 +159,14 @@ const char* to_string(RoiReference r) {
   return "none";
 }
 
+void set_roi_reference(RoiStatsOptions& o, const std::string& reference) {
+  o.reference_region.clear();
+  if (reference == "none") o.reference = RoiReference::none;
+  else if (reference == "brain") o.reference = RoiReference::brain;
+  else if (reference == "csf") o.reference = RoiReference::csf;
+  else o.reference = RoiReference::region, o.reference_region = reference;
+}
+
 double iron_estimate_ug_per_g(double chi_ppb, const IronCalibration& c) {
   if (c.slope_ppb_per_ug_g == 0) throw std::invalid_argument("iron calibration: the slope must not be 0");
   return (chi_ppb - c.intercept_ppb) / c.slope_ppb_per_ug_g;

@@ -12,6 +12,10 @@ struct Figure {
   std::string png;  // encoded PNG bytes
 };
 
+/// Chi (ppb) inside the brain mask (the nonzero voxels without one), finite values, sorted: the
+/// summary, the warnings and the histogram all read this.
+std::vector<double> brain_chi_ppb(const ScanReport& r);
+
 /// One strip per stage that the report has: brain mask over magnitude, wrapped phase, total
 /// field, local field, chi (with lesion outlines, PRLs in red), R2*.
 std::vector<Figure> stage_figures(const ScanReport& r);

@@ -6,8 +6,11 @@
 
 #include "analysis/sorted_statistics.h"
 #include "qsmtk/report/report.h"
+#include "report/figures.h"
 
 namespace qsmtk {
+using report::brain_chi_ppb;
+
 namespace {
 
 std::string format(const char* fmt, double a, double b = 0, double c = 0) {
@@ -16,18 +19,8 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0) {
   return buf;
 }
 
-/// Chi values (ppb) inside the mask (everywhere nonzero when there is no mask), sorted.
-std::vector<double> brain_chi_ppb(const ScanReport& r) {
-  std::vector<double> v;
-  for (int64_t n = 0; n < r.chi.voxels(); ++n) {
-    const bool inside = r.brain_mask.empty() ? r.chi[n] != 0.0f : r.brain_mask[n] != 0;
-    if (inside && std::isfinite(r.chi[n])) v.push_back(1000.0 * r.chi[n]);
-  }
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 }  // namespace
+
 
 std::vector<std::string> qc_warnings(const ScanReport& r) {
   std::vector<std::string> w;
@@ -117,5 +110,17 @@ ScanSummary summarise(const ScanReport& r) {
   s.warnings = int(r.warnings.size());
   return s;
 }
+
+namespace report {
+std::vector<double> brain_chi_ppb(const ScanReport& r) {
+  std::vector<double> v;
+  for (int64_t n = 0; n < r.chi.voxels(); ++n) {
+    const bool inside = r.brain_mask.empty() ? r.chi[n] != 0.0f : r.brain_mask[n] != 0;
+    if (inside && std::isfinite(r.chi[n])) v.push_back(1000.0 * r.chi[n]);
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+}  // namespace report
 
 }  // namespace qsmtk

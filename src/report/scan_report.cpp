@@ -244,11 +244,7 @@ std::string scan_report_html(const ScanReport& r) {
   // Charts.
   s << "<h2>Distributions</h2><div class='charts'>";
   {
-    std::vector<double> chi;
-    for (int64_t n = 0; n < r.chi.voxels(); ++n)
-      if ((r.brain_mask.empty() ? r.chi[n] != 0.0f : r.brain_mask[n] != 0) && std::isfinite(r.chi[n]))
-        chi.push_back(1000.0 * r.chi[n]);
-    std::sort(chi.begin(), chi.end());
+    const std::vector<double> chi = brain_chi_ppb(r);
     const double lo = chi.empty() ? -100 : detail::percentile_sorted(chi, 0.005),
                  hi = chi.empty() ? 100 : detail::percentile_sorted(chi, 0.995);
     s << "<figure>" << histogram_svg(chi, lo, hi > lo ? hi : lo + 1, 60, "chi in the brain (ppb)")

@@ -53,6 +53,8 @@ struct LesionLabelOptions {
 /// otherwise probability. Throws std::invalid_argument on NaN/Inf or negative labels.
 LesionInputKind detect_lesion_kind(const Volume& lesions);
 const char* to_string(LesionInputKind kind);
+/// "auto", "binary", "labels" or "probability" (the --kind names); throws std::invalid_argument otherwise.
+LesionInputKind lesion_input_kind_from_string(const std::string& name);
 
 /// Connected components of a binary mask, 1..n by decreasing size, without those under
 /// `min_size_mm3`.

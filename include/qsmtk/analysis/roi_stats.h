@@ -89,6 +89,9 @@ struct RoiStatsOptions {
   std::optional<double> age_years;     // ... only when the age is given
 };
 
+/// --reference brain | csf | none | <a label name> into the options.
+void set_roi_reference(RoiStatsOptions& options, const std::string& reference);
+
 struct RegionStats {
   int32_t label = 0;                   // 0 for a bilateral row
   std::vector<int32_t> labels;         // the labels pooled (one for a plain row)
