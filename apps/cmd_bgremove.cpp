@@ -8,6 +8,7 @@
 #include "command.h"
 #include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
@@ -78,6 +79,8 @@ Command bgremove_command() {
     declare_b0_option(app, a->b0_dir);
   };
   c.run = [a]() {
+    check_output_file(a->out, {a->field, a->mask, a->noise});
+    if (!a->out_mask.empty()) check_output_file(a->out_mask, {a->field, a->mask, a->noise});
     const Volume field = read_nifti(a->field);
     if (field.frames() != 1)
       throw std::invalid_argument(a->field + ": a 3-D field map is needed (has " + std::to_string(field.frames()) +

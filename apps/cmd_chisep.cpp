@@ -8,6 +8,7 @@
 #include "inputs.h"
 #include "method_options.h"
 #include "qsmtk/inversion/chi_separation.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/atomic_file.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
@@ -65,6 +66,8 @@ Command chisep_command() {
     declare_b0_option(app, a->b0_dir);
   };
   c.run = [a]() {
+    for (const std::string& out : {a->out_para, a->out_dia})
+      check_output_file(out, {a->field, a->mask, a->r2star, a->r2, a->r2prime, a->noise});
     FieldInPpm f = read_field_in_ppm(a->field, a->mask, a->field_strength, true);
     Volume& field = f.field;
     const Mask& mask = f.mask;

@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "qsmtk/io/json.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/nifti.h"
 #include "qsmtk/io/tsv.h"
 #include "qsmtk/metrics.h"
@@ -75,6 +76,8 @@ Command compare_command() {
     app.add_option("--tsv", a->tsv, "Write the per-region errors as TSV here");
   };
   c.run = [a]() {
+    for (const std::string& out : {a->json, a->tsv})
+      if (!out.empty()) check_output_file(out, {a->truth, a->test, a->labels});
     const Volume truth = read_nifti(a->truth), test = read_nifti(a->test);
     Mask mask = read_nifti_mask(a->masks.front());
     for (size_t k = 1; k < a->masks.size(); ++k) {

@@ -10,6 +10,7 @@
 #include "lesion_options.h"
 #include "report_output.h"
 #include "qsmtk/bgremove/bgremove.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/inversion/inversion.h"
 #include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
@@ -56,6 +57,7 @@ Command demo_command() {
     app.add_option("--seed", a->seed, "Phantom seed")->capture_default_str();
   };
   c.run = [a]() {
+    check_output_folder(a->out_dir);
     namespace fs = std::filesystem;
     const auto t0 = std::chrono::steady_clock::now();
     SimulationOptions o;

@@ -9,6 +9,7 @@
 #include "inputs.h"
 #include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
@@ -88,9 +89,7 @@ Command fieldmap_command() {
   };
   c.run = [a]() {
     namespace fs = std::filesystem;
-    make_directories(a->out_dir);
-    if (!fs::exists(fs::path(a->out_dir) / "dataset_description.json"))
-      write_dataset_description(a->out_dir, "qsmtk field maps", true, "qsmtk fieldmap");
+    check_output_folder(a->out_dir, input_paths(a->in));
     const std::vector<InputScan> scans = find_inputs(a->in, a->out_dir);
     Mask user;
     if (!a->fm.mask.empty()) user = read_nifti_mask(a->fm.mask);
@@ -104,6 +103,8 @@ Command fieldmap_command() {
         const Json methods = fieldmap_json(a->fm, r);
         const std::string dir = scan.files.entities.anat_dir(a->out_dir);
         make_directories(dir);
+        if (!fs::exists(fs::path(a->out_dir) / "dataset_description.json"))
+          write_dataset_description(a->out_dir, "qsmtk field maps", true, "qsmtk fieldmap");
         const std::string p = (fs::path(dir) / scan.label).string();
         const Volume& like = r.fit.field_hz;
         auto save = [&](const std::string& suffix, const Volume& v, const std::string& units, const std::string& what) {

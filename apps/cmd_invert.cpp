@@ -9,6 +9,7 @@
 #include "inputs.h"
 #include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
@@ -76,6 +77,7 @@ Command invert_command() {
     declare_b0_option(app, a->b0_dir);
   };
   c.run = [a]() {
+    check_output_file(a->out, {a->field, a->mask, a->magnitude, a->noise, a->csf});
     FieldInPpm f = read_field_in_ppm(a->field, a->mask, a->field_strength, false);
     Volume& field = f.field;
     const Mask& mask = f.mask;

@@ -7,6 +7,7 @@
 #include "command.h"
 #include "lesion_options.h"
 #include "qsmtk/analysis/lesions.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
@@ -109,6 +110,8 @@ Command lesions_command() {
     declare_lesion_options(app, a->lesion);
   };
   c.run = [a]() {
+    check_output_file(a->out, {a->chi, a->lesions, a->mask, a->wm, a->r2star});
+    if (!a->json.empty()) check_output_file(a->json, {a->chi, a->lesions, a->mask, a->wm, a->r2star});
     const Volume chi = read_nifti(a->chi);
     LesionInputKind kind{};
     const LabelImage labels = read_lesion_labels(a->lesions, chi.grid(), a->lesion, &kind);

@@ -11,6 +11,7 @@
 #include "inputs.h"
 #include "lesion_options.h"
 #include "qsmtk/analysis/longitudinal.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
@@ -156,6 +157,12 @@ Command longitudinal_command() {
     declare_lesion_options(app, a->lesion);
   };
   c.run = [a]() {
+    {
+      std::vector<std::string> inputs = a->chi;
+      for (const auto* v : {&a->lesions, &a->masks, &a->registration_images, &a->labels})
+        inputs.insert(inputs.end(), v->begin(), v->end());
+      check_output_folder(a->out, inputs);
+    }
     const size_t n = a->chi.size();
     auto check_count = [n](const std::vector<std::string>& v, const char* what) {
       if (!v.empty() && v.size() != n)

@@ -9,6 +9,7 @@
 #include "inputs.h"
 #include "lesion_options.h"
 #include "qsmtk/analysis/lesions.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/analysis/roi_stats.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
@@ -132,6 +133,7 @@ Command report_command() {
     declare_lesion_options(app, a->lesion);
   };
   c.run = [a]() {
+    check_output_folder(a->out_dir);
     std::vector<std::string> chi_maps;
     for (const auto& e : fs::recursive_directory_iterator(a->out_dir)) {
       const std::string name = e.path().filename().string();

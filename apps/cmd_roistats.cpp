@@ -9,6 +9,7 @@
 #include "command.h"
 #include "inputs.h"
 #include "qsmtk/analysis/lesions.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/analysis/roi_stats.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
@@ -152,6 +153,8 @@ Command roistats_command() {
     age->needs(norms);
   };
   c.run = [a]() {
+    check_output_file(a->out, {a->chi, a->labels, a->lut, a->mask, a->csf_mask});
+    if (!a->json.empty()) check_output_file(a->json, {a->chi, a->labels, a->lut, a->mask, a->csf_mask});
     if (a->calibration.slope_ppb_per_ug_g == 0) throw std::invalid_argument("--iron-slope must not be 0");
     const Volume chi = read_nifti(a->chi);
     if (chi.frames() != 1) throw std::runtime_error(a->chi + ": expected a 3-D chi map");

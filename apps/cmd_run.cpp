@@ -1,9 +1,11 @@
 // qsmtk run: the whole pipeline (field map, background removal, dipole inversion, referencing) for
 // one scan or a cohort, BIDS-App style. One failing scan does not stop the others; complete and
 // up-to-date outputs are skipped; --jobs runs scans as parallel copies of this program.
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,10 +23,13 @@
 #include "inputs.h"
 #include "method_options.h"
 #include "qsmtk/io/atomic_file.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/bids.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
 #include "qsmtk/log.h"
+#include "qsmtk/strings.h"
+#include "qsmtk/memory.h"
 #include "qsmtk/parallel.h"
 #include "qsmtk/pipeline/pipeline.h"
 #include "qsmtk/process.h"
@@ -191,12 +196,33 @@ double peak_memory_mib() {
   return double(u.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
+/// How many of `jobs` scans can run at once in the memory there is: each is taken at the size of
+/// the largest (scans whose headers cannot be read are left for their own process to report).
+int jobs_that_fit(const std::vector<InputScan>& scans, const std::vector<size_t>& todo, const Args& a, int jobs) {
+  PipelineOptions o;
+  o.inversion = parse_inversion_method(a.inv.method);
+  o.fieldmap.swi = a.fm.swi;
+  int64_t largest = 0;
+  for (size_t i : todo) {
+    try {
+      const auto [grid, echoes] = scans[i].size();
+      largest = std::max(largest, estimate_pipeline_peak_bytes(grid.voxels(), echoes, o));
+    } catch (const std::exception&) {
+    }
+  }
+  const int64_t budget = memory_budget_bytes();
+  if (largest <= 0 || budget < 0 || largest * jobs <= budget) return jobs;
+  const int fit = int(std::max<int64_t>(1, budget / largest));
+  log::warn("running " + std::to_string(fit) + " scan(s) at a time instead of " + std::to_string(jobs) +
+            ": each needs up to " + gib_text(largest) + " and " + gib_text(budget) + " are available");
+  return fit;
+}
+
 /// Runs the pipeline on one scan and writes its outputs; returns the seconds taken.
 double process_scan(const InputScan& scan, const Args& a, const Json& fingerprint) {
   const auto t0 = std::chrono::steady_clock::now();
   const ScanPaths p = scan_paths(scan, a.out_dir);
   log::info("== " + scan.label);
-  const MultiEchoData d = scan.load(a.in);
   Mask user_mask, csf;
   if (!a.fm.mask.empty()) user_mask = read_nifti_mask(a.fm.mask);
   if (!a.csf_mask.empty()) csf = read_nifti_mask(a.csf_mask);
@@ -208,6 +234,10 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   o.inversion_options = inversion_options(a.inv);
   o.reference = parse_reference_region(a.reference);
   o.csf_mask = a.csf_mask.empty() ? nullptr : &csf;
+  const auto [grid, echoes] = scan.size();
+  const int64_t estimate = estimate_pipeline_peak_bytes(grid.voxels(), echoes, o);
+  require_memory(estimate, "the scan (" + std::to_string(echoes) + " echoes of " + grid.describe() + ", " + a.inv.method + ")");
+  const MultiEchoData d = scan.load(a.in);
   if (!a.b0_dir.empty()) o.b0_direction = resolve_b0(d.phase.grid(), a.b0_dir);
   const PipelineResult r = run_pipeline(d, o);
 
@@ -275,7 +305,8 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   side["TimingSeconds"]["total"] = seconds;
   side["Units"] = "ppm";
   side["Description"] = "magnetic susceptibility relative to the reference region";
-  side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}, {"ProcessPeakMemoryMiB", peak_memory_mib()}};
+  side["QsmtkRun"] = {{"Fingerprint", fingerprint}, {"Outputs", outputs}, {"ProcessPeakMemoryMiB", peak_memory_mib()},
+                       {"EstimatedPeakMemoryMiB", std::round(double(estimate) / (1 << 20))}};
   write_json(sidecar_path(p.chi), side);
   write_nifti(p.chi, r.chi, "susceptibility (ppm)");
   if (!a.no_report) {
@@ -358,11 +389,6 @@ void resolve_positionals(Args& a) {
     if (!fs::is_directory(p[0])) throw std::invalid_argument(p[0] + ": BIDS_DIR is not a folder");
     a.in.bids = p[0];
     a.out_dir = p[1];
-  }
-  for (const std::string& input : {a.in.bids, a.in.dicom}) {
-    std::error_code ec;
-    if (!input.empty() && fs::exists(a.out_dir) && fs::equivalent(input, a.out_dir, ec))
-      throw std::invalid_argument(a.out_dir + ": the output folder is the input folder; choose another");
   }
 }
 
@@ -448,9 +474,7 @@ Command run_command() {
       return 0;
     }
     resolve_positionals(*a);
-    make_directories(a->out_dir);
-    if (!fs::exists(fs::path(a->out_dir) / "dataset_description.json"))
-      write_dataset_description(a->out_dir, "qsmtk", true, "qsmtk run");
+    check_output_folder(a->out_dir, input_paths(a->in));
     make_directories((fs::path(a->out_dir) / "logs").string());
     std::vector<InputScan> scans = find_inputs(a->in, a->out_dir);
     if (!a->only_scan.empty()) {
@@ -476,7 +500,8 @@ Command run_command() {
       }
     }
     const bool child = !a->only_scan.empty();
-    const int jobs = std::min<int>(a->jobs, int(todo.size()));
+    int jobs = std::min<int>(a->jobs, int(todo.size()));
+    if (jobs > 1) jobs = jobs_that_fit(scans, todo, *a, jobs);
     if (jobs > 1 && scans.front().files.source != "dicom") {
       const int threads_each = std::max(1, threads() / jobs);
       log::info("processing " + std::to_string(todo.size()) + " scans, " + std::to_string(jobs) + " at a time, " +
@@ -522,12 +547,17 @@ Command run_command() {
           outcomes[i] = {"done", "", process_scan(scans[i], *a, fingerprints[i])};
         } catch (const std::exception& e) {
           outcomes[i] = {"failed", e.what(), 0};
-          log::error(scans[i].label + ": " + e.what());
+          // The summary below prints it; a child's summary goes to its log.
+          log::error_to_files(scans[i].label + ": " + e.what());
         }
         if (!child) log::set_scan_file("");
       }
     }
     int failed = 0;
+    // The folder becomes a derivatives dataset with its first results (a failed run leaves only logs).
+    const bool any_result = std::any_of(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return o.status != "failed"; });
+    if (!child && any_result && !fs::exists(fs::path(a->out_dir) / "dataset_description.json"))
+      write_dataset_description(a->out_dir, "qsmtk", true, "qsmtk run");
     if (!child) std::printf("qsmtk run: %zu scan(s) in %s\n", scans.size(), a->out_dir.c_str());
     for (size_t i = 0; i < scans.size(); ++i) {
       const Outcome& o = outcomes[i];

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "qsmtk/io/nifti.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/log.h"
 #include "qsmtk/sim/phantom.h"
 #include "qsmtk/sim/simulation_io.h"
@@ -161,6 +162,7 @@ Command simulate_command() {
     app.add_option("--r2star", a->r2star, "With --from-chi: tissue R2* in 1/s")->capture_default_str();
   };
   c.run = [a]() {
+    check_output_folder(a->out_dir);
     SimulationOptions o;
     o.acquisition = simulation_case(a->case_name, a->size);
     if (a->field_strength > 0) {

@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "qsmtk/io/json.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/nifti.h"
 #include "qsmtk/io/png.h"
 #include "qsmtk/report/render.h"
@@ -200,6 +201,7 @@ Command snapshot_command() {
         ->capture_default_str();
   };
   c.run = [a]() {
+    check_output_file(a->out, {a->image, a->mask});
     const std::vector<Plane> planes = planes_of(a->plane);
     if (a->slice_index >= 0 && planes.size() > 1)
       throw std::invalid_argument("--slice-index needs one --plane, not all");

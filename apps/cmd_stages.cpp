@@ -6,6 +6,7 @@
 #include "command.h"
 #include "inputs.h"
 #include "qsmtk/io/bids.h"
+#include "qsmtk/io/output_check.h"
 #include "qsmtk/io/json.h"
 #include "qsmtk/io/nifti.h"
 #include "qsmtk/log.h"
@@ -86,9 +87,10 @@ Command mask_command() {
     app.add_option("--erode-mm", a->erode_mm, "Erode the mask by this many mm")->capture_default_str();
   };
   c.run = [a]() {
+    check_output_file(a->out, a->in.magnitude);
     const Volume mag = read_echoes(a->in.magnitude);
     std::vector<double> te;
-    if (!a->in.echo_times.empty()) te = parse_echo_times(a->in.echo_times);
+    if (!a->in.echo_times.empty()) te = parse_echo_times(a->in.echo_times, "--echo-times");
     if (!te.empty() && int64_t(te.size()) != mag.frames())
       throw std::invalid_argument("--echo-times gives " + std::to_string(te.size()) + " times for " +
                                   std::to_string(mag.frames()) + " echoes");
@@ -143,6 +145,7 @@ Command unwrap_command() {
     app.add_flag("--keep-offset", a->keep_offset, "Do not remove the receiver phase offset");
   };
   c.run = [a]() {
+    check_output_file(a->out, input_paths(a->in));
     const auto scans = find_inputs(a->in, ".");
     const MultiEchoData d = scans.front().load(a->in);
     FieldMapOptions o;
@@ -188,8 +191,9 @@ Command r2star_command() {
         ->capture_default_str();
   };
   c.run = [a]() {
+    check_output_file(a->out_prefix + "_R2starmap.nii.gz", a->in.magnitude);
     const Volume mag = read_echoes(a->in.magnitude);
-    const std::vector<double> te = parse_echo_times(a->in.echo_times);
+    const std::vector<double> te = parse_echo_times(a->in.echo_times, "--echo-times");
     const Mask m = a->mask.empty() ? brain_mask(mag, te) : read_nifti_mask(a->mask);
     const R2StarMethod method = a->method == "loglinear"  ? R2StarMethod::loglinear
                                 : a->method == "nonlinear" ? R2StarMethod::nonlinear
@@ -241,6 +245,7 @@ Command swi_command() {
     app.add_flag("--darken-diamagnetic", a->positive, "Darken the other phase sign instead");
   };
   c.run = [a]() {
+    check_output_file(a->out_prefix + "_swi.nii.gz", input_paths(a->in));
     const auto scans = find_inputs(a->in, ".");
     const MultiEchoData d = scans.front().load(a->in);
     SwiOptions so;

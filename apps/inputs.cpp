@@ -48,9 +48,16 @@ void declare_inputs(CLI::App& app, InputArgs& a, bool sources) {
       ->group(g);
 }
 
+std::vector<std::string> input_paths(const InputArgs& a) {
+  std::vector<std::string> paths = {a.bids, a.dicom};
+  paths.insert(paths.end(), a.magnitude.begin(), a.magnitude.end());
+  paths.insert(paths.end(), a.phase.begin(), a.phase.end());
+  return paths;
+}
+
 LoadOptions load_options(const InputArgs& a) {
   LoadOptions o;
-  if (!a.echo_times.empty()) o.echo_times_s = parse_echo_times(a.echo_times);
+  if (!a.echo_times.empty()) o.echo_times_s = parse_echo_times(a.echo_times, "--echo-times");
   o.b0_tesla = a.field_strength;
   o.phase_units = parse_phase_units(a.phase_units);
   o.flip_phase = a.flip_phase;
@@ -63,6 +70,18 @@ MultiEchoData InputScan::load(const InputArgs& args) const {
   if (files.source == "dicom" && !files.metadata.empty() && files.metadata[0].contains("ConversionSoftwareVersion"))
     d.provenance["dcm2niix"] = files.metadata[0]["ConversionSoftwareVersion"];
   return d;
+}
+
+std::pair<Grid, int64_t> InputScan::size() const {
+  if (files.echoes.empty()) throw std::invalid_argument(label + ": no echoes");
+  Grid grid;
+  int64_t echoes = 0;
+  for (const EchoFiles& e : files.echoes) {
+    const NiftiHeader h = read_nifti_header(e.magnitude.empty() ? e.real : e.magnitude);
+    if (echoes == 0) grid = h.grid;
+    echoes += h.frames;
+  }
+  return {grid, echoes};
 }
 
 std::vector<InputScan> find_inputs(const InputArgs& a, const std::string& work_parent) {

@@ -33,6 +33,8 @@ struct InputScan {
   std::string label;                        // e.g. sub-01_ses-1
   std::shared_ptr<std::string> temp_dir;    // converted DICOMs, removed with the last owner
   MultiEchoData load(const InputArgs& args) const;
+  /// The grid and the number of echoes, from the image headers (nothing loaded).
+  std::pair<Grid, int64_t> size() const;
 };
 
 /// Resolves the inputs into acquisitions. DICOMs are converted into a private folder under
@@ -40,6 +42,9 @@ struct InputScan {
 std::vector<InputScan> find_inputs(const InputArgs& args, const std::string& work_parent);
 
 LoadOptions load_options(const InputArgs& args);
+
+/// Every input path the options name (folders and files), for check_output_folder.
+std::vector<std::string> input_paths(const InputArgs& args);
 
 /// A local field map read for the inversion-type commands (invert, chisep): the field in ppm
 /// inside the mask (0 outside), converted from Hz by the sidecar's ImagingFrequency, its

@@ -16,6 +16,7 @@ namespace {
 
 struct CommonOptions {
   int threads = 0;
+  double memory_limit_gib = 0;
   bool quiet = false, verbose = false;
   std::string log_file;
 };
@@ -23,6 +24,11 @@ struct CommonOptions {
 void declare_common(CLI::App& sub, CommonOptions& common) {
   sub.add_option("--threads", common.threads, "Threads for loops and FFTs (0 = all cores, or QSMTK_THREADS)")
       ->default_val(0)
+      ->check(CLI::NonNegativeNumber)
+      ->configurable(false)
+      ->group("Common options");
+  sub.add_option("--memory-limit", common.memory_limit_gib,
+                 "Refuse work estimated to need more memory than this, GiB (default: the memory available at the start)")
       ->check(CLI::NonNegativeNumber)
       ->configurable(false)
       ->group("Common options");
@@ -68,7 +74,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One line: what is wrong and where to look.
+    std::string where = "qsmtk";
+    for (CLI::App* sub : subs)
+      if (sub->parsed()) where += " " + sub->get_name();
+    std::fprintf(stderr, "%s: error: %s (see '%s --help')\n", where.c_str(), e.what(), where.c_str());
+    return 2;
   }
   if (markdown) {
     std::cout << app::help_markdown(app, commands);
@@ -81,6 +93,7 @@ int main(int argc, char** argv) {
       log::set_level(common.quiet ? log::Level::quiet : common.verbose ? log::Level::verbose : log::Level::normal);
       if (!common.log_file.empty()) log::set_file(common.log_file);
       set_threads(common.threads);
+      set_memory_limit_bytes(static_cast<int64_t>(common.memory_limit_gib * double(int64_t(1) << 30)));
       return commands[i].run();
     } catch (const std::bad_alloc&) {
       std::fprintf(stderr, "qsmtk %s: error: out of memory\n", name.c_str());

@@ -19,6 +19,8 @@ void info(const std::string& msg);     // shown unless --quiet
 void warn(const std::string& msg);     // always shown, prefixed "warning:"
 void error(const std::string& msg);    // always shown, prefixed "error:"
 void verbose(const std::string& msg);  // shown with --verbose
+/// An error for the log files only, for callers that print it to the terminal once themselves.
+void error_to_files(const std::string& msg);
 
 /// Progress of one named step: a bar on a terminal, a line per 10% otherwise.
 class Progress {

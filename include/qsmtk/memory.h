@@ -1,5 +1,8 @@
 #pragma once
-// Process-wide memory settings.
+// Process-wide memory settings, and the guard that refuses work that cannot fit in memory
+// (a clear message instead of the kernel's out-of-memory kill half way through).
+#include <cstdint>
+#include <string>
 
 namespace qsmtk {
 
@@ -11,5 +14,22 @@ namespace qsmtk {
 /// stays at the peak until exit. Call once at start-up; the command line, the benchmarks and the
 /// tests do (tests/unit/test_memory.cpp checks that it takes effect).
 void keep_freed_memory_for_reuse();
+
+/// Memory this process may still take, bytes: the system's MemAvailable (/proc/meminfo), lowered
+/// to what a cgroup limit (container, batch job; v1 or v2) leaves; -1 when neither is known.
+int64_t available_memory_bytes();
+
+/// A cap set by the user (--memory-limit), bytes; 0 removes it.
+void set_memory_limit_bytes(int64_t bytes);
+
+/// What one job may use: the smaller of available_memory_bytes() and the cap; -1 when unknown.
+int64_t memory_budget_bytes();
+
+/// "1.25 GiB": bytes in GiB to two decimals, for messages.
+std::string gib_text(int64_t bytes);
+
+/// Refuses (std::runtime_error starting with `what`, giving the estimate and the budget) work
+/// estimated to need more than memory_budget_bytes(). Does nothing when the budget is unknown.
+void require_memory(int64_t bytes_needed, const std::string& what);
 
 }  // namespace qsmtk

@@ -9,4 +9,7 @@ namespace qsmtk {
 /// naming `what` and the bad token.
 std::vector<double> parse_numbers(const std::string& text, const std::string& what);
 
+/// A number for a message: up to 6 significant digits, no trailing zeros ("5", "0.0051", "3e+03").
+std::string short_number(double value);
+
 }  // namespace qsmtk

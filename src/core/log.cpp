@@ -44,6 +44,7 @@ void info(const std::string& msg) { emit(msg, g_level >= Level::normal); }
 void warn(const std::string& msg) { emit("warning: " + msg, true); }
 void error(const std::string& msg) { emit("error: " + msg, true); }
 void verbose(const std::string& msg) { emit(msg, g_level >= Level::verbose); }
+void error_to_files(const std::string& msg) { emit("error: " + msg, false); }
 
 Progress::Progress(std::string step, int64_t total) : step_(std::move(step)), total_(total), start_(now_s()) {
   update(0);

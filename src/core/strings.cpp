@@ -1,5 +1,6 @@
 #include "qsmtk/strings.h"
 
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
@@ -25,6 +26,12 @@ std::vector<double> parse_numbers(const std::string& text, const std::string& wh
   }
   if (values.empty()) throw std::invalid_argument(what + ": no values given");
   return values;
+}
+
+std::string short_number(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", value);
+  return buf;
 }
 
 }  // namespace qsmtk

@@ -1,5 +1,6 @@
 #include "qsmtk/io/json.h"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -8,17 +9,51 @@
 #include "qsmtk/io/atomic_file.h"
 
 namespace qsmtk {
+namespace {
+
+/// Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count).
+size_t nesting_depth(const std::string& text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+Json parse_json(const std::string& text, const std::string& what) {
+  // nlohmann::json builds (and copies) nested values recursively: text nested some 10^5 deep
+  // (a few hundred kB) overflows the stack. Sidecars nest a few levels.
+  constexpr size_t kMaxDepth = 256;
+  if (nesting_depth(text) > kMaxDepth)
+    throw std::runtime_error(what + ": invalid JSON (arrays and objects nested more than " +
+                             std::to_string(kMaxDepth) + " levels deep)");
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(what + ": invalid JSON (" + std::string(e.what()) + ")");
+  }
+}
 
 Json read_json(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error(path + ": cannot open JSON file");
   std::stringstream ss;
   ss << in.rdbuf();
-  try {
-    return Json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(path + ": invalid JSON (" + std::string(e.what()) + ")");
-  }
+  if (!in.good() && !in.eof()) throw std::runtime_error(path + ": cannot read JSON file");
+  return parse_json(ss.str(), path);
 }
 
 void write_text(const std::string& path, const std::string& text) {

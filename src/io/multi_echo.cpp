@@ -17,7 +17,7 @@
 namespace qsmtk {
 namespace fs = std::filesystem;
 
-std::vector<double> parse_echo_times(const std::string& text) {
+std::vector<double> parse_echo_times(const std::string& text, const std::string& what) {
   std::string t = text;
   std::transform(t.begin(), t.end(), t.begin(), ::tolower);
   double unit = 0;  // seconds per given unit; 0 = decide from the range
@@ -31,15 +31,15 @@ std::vector<double> parse_echo_times(const std::string& text) {
   };
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
   if (!strip("ms", 1e-3)) strip("s", 1.0);
-  std::vector<double> v = parse_numbers(t, "echo times");
+  std::vector<double> v = parse_numbers(t, what);
   for (double x : v)
-    if (!(x > 0)) throw std::invalid_argument("echo times: " + std::to_string(x) + " is not positive");
+    if (!(x > 0)) throw std::invalid_argument(what + ": " + short_number(x) + " is not positive");
   if (unit == 0) {
     const double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
     if (lo >= 1.0) unit = 1e-3;
     else if (hi < 0.2) unit = 1.0;
     else
-      throw std::invalid_argument("echo times '" + text + "': unclear whether in ms or s; add the unit, e.g. '" +
+      throw std::invalid_argument(what + " '" + text + "': unclear whether in ms or s; add the unit, e.g. '" +
                                   text + "ms'");
   }
   for (double& x : v) x *= unit;
@@ -95,7 +95,8 @@ void check_readout(const std::string& readout) {
 
 void check_field_strength(double b0_tesla, const std::string& what) {
   if (!(b0_tesla >= 0.1 && b0_tesla <= 21))
-    throw std::invalid_argument(what + ": field strength " + std::to_string(b0_tesla) + " T is implausible");
+    throw std::invalid_argument(what + ": field strength " + short_number(b0_tesla) +
+                                " T is implausible (expected 0.1 to 21 T)");
 }
 
 /// Whether applying `s` changes no value (radians already, within [-pi, pi)).
@@ -144,6 +145,30 @@ void normalise_signal(MultiEchoData& d, const LoadOptions& o, const std::string&
   if (!d.manufacturer.empty()) d.provenance["Manufacturer"] = d.manufacturer;
 }
 
+/// Refuses NaN or Inf: they would spread through every FFT of the pipeline.
+void check_finite(const Volume& v, const std::string& what) {
+  int64_t bad = 0, first = -1;
+  for (int64_t q = 0; q < v.size(); ++q)
+    if (!std::isfinite(v[q])) {
+      if (first < 0) first = q;
+      ++bad;
+    }
+  if (bad == 0) return;
+  const auto d = v.dims();
+  const int64_t i = first % d[0], j = first / d[0] % d[1], k = first / (d[0] * d[1]) % d[2], t = first / v.grid().voxels();
+  throw std::invalid_argument(what + ": " + std::to_string(bad) + " voxel value(s) are NaN or Inf (first at voxel " +
+                              std::to_string(i) + "," + std::to_string(j) + "," + std::to_string(k) +
+                              (v.frames() > 1 ? ", volume " + std::to_string(t) : std::string()) +
+                              "); magnitude and phase must be finite numbers");
+}
+
+/// Refuses a magnitude that is zero everywhere: there is no signal to mask or weight.
+void check_signal(const Volume& magnitude, const std::string& what) {
+  for (float v : magnitude)
+    if (v > 0) return;
+  throw std::invalid_argument(what + ": the magnitude is zero (or negative) everywhere; no signal to process");
+}
+
 Volume stack(const std::vector<Volume>& frames) {
   Volume v(frames.front().grid(), int64_t(frames.size()));
   for (size_t t = 0; t < frames.size(); ++t) std::copy(frames[t].begin(), frames[t].end(), v.frame(int64_t(t)));
@@ -158,56 +183,23 @@ void check_echo_times(const std::vector<double>& echo_times_s, int64_t echoes, c
                                 std::to_string(echo_times_s.size()) + " echo times");
   for (size_t e = 0; e < echo_times_s.size(); ++e) {
     const double te = echo_times_s[e];
-    if (!(te > 0)) throw std::invalid_argument(what + ": echo time " + std::to_string(te) + " is not positive");
+    if (!(te > 0)) throw std::invalid_argument(what + ": echo time " + short_number(te) + " is not positive");
     if (te > 0.2)
-      throw std::invalid_argument(what + ": echo time " + std::to_string(te) +
+      throw std::invalid_argument(what + ": echo time " + short_number(te) +
                                   " s is implausible (more than 200 ms): was it given in ms where seconds are expected?");
-    if (te < 1e-4) throw std::invalid_argument(what + ": echo time " + std::to_string(te) + " s is implausibly short");
+    if (te < 1e-4)
+      throw std::invalid_argument(what + ": echo time " + short_number(te) +
+                                  " s is implausibly short (under 0.1 ms): was it given in seconds where ms are expected?");
     if (e > 0 && !(te > echo_times_s[e - 1]))
-      throw std::invalid_argument(what + ": echo times must increase (" + std::to_string(echo_times_s[e - 1]) +
-                                  " s then " + std::to_string(te) + " s)");
+      throw std::invalid_argument(what + ": echo times must increase (" + short_number(echo_times_s[e - 1]) +
+                                  " s then " + short_number(te) + " s)");
   }
 }
 
-MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& o) {
+AcquisitionParameters acquisition_parameters(const ScanFiles& scan, const LoadOptions& o, int64_t echoes) {
   if (scan.echoes.empty()) throw std::invalid_argument("the acquisition has no echoes");
-  check_readout(o.readout);
-  MultiEchoData d;
-  Json inputs = Json::array();
-  std::vector<Volume> mags, phases;
   const std::string first = !scan.echoes[0].magnitude.empty() ? scan.echoes[0].magnitude : scan.echoes[0].real;
-  std::vector<int64_t> frames_per_entry;
-  for (const EchoFiles& ef : scan.echoes) {
-    const size_t before = mags.size();
-    if (!ef.magnitude.empty()) {
-      const Volume m = read_nifti(ef.magnitude), p = read_nifti(ef.phase);
-      if (!m.grid().same_space(p.grid(), 1e-2))
-        throw std::invalid_argument(ef.magnitude + " and " + ef.phase + " do not match: " + m.grid().describe() +
-                                    " vs " + p.grid().describe() + (m.dims() == p.dims() ? " (affines differ)" : ""));
-      if (m.frames() != p.frames())
-        throw std::invalid_argument(ef.magnitude + " has " + std::to_string(m.frames()) + " echoes but " + ef.phase +
-                                    " has " + std::to_string(p.frames()));
-      collect(m, ef.magnitude, mags, first);
-      collect(p, ef.phase, phases, first);
-      inputs.push_back({{"magnitude", ef.magnitude}, {"phase", ef.phase}});
-    } else {
-      const Volume re = read_nifti(ef.real), im = read_nifti(ef.imaginary);
-      if (!re.grid().same_space(im.grid(), 1e-2) || re.frames() != im.frames())
-        throw std::invalid_argument(ef.real + " and " + ef.imaginary + " do not match (grid, affine or echoes)");
-      Volume m(re.grid(), re.frames()), p(re.grid(), re.frames());
-      parallel_for(re.size(), [&](int64_t q) {
-        m[q] = std::hypot(re[q], im[q]);
-        p[q] = std::atan2(im[q], re[q]);
-      });
-      collect(m, ef.real, mags, first);
-      collect(p, ef.real, phases, first);
-      inputs.push_back({{"real", ef.real}, {"imaginary", ef.imaginary}});
-    }
-    frames_per_entry.push_back(int64_t(mags.size() - before));
-  }
-  const int64_t ne = int64_t(mags.size());
-  if (ne > 32) throw std::invalid_argument(first + ": " + std::to_string(ne) + " echoes; at most 32 are supported");
-
+  AcquisitionParameters d;
   // Echo times: the option, else the sidecars (a number per file, or a list for a 4-D file).
   if (!o.echo_times_s.empty()) {
     d.echo_times_s = o.echo_times_s;
@@ -230,15 +222,19 @@ MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& o) {
       }
     }
   }
-  check_echo_times(d.echo_times_s, ne, first);
+  check_echo_times(d.echo_times_s, echoes, o.echo_times_s.empty() ? first : "--echo-times (for " + first + ")");
 
   // Field strength and the Hz/ppm factor: ImagingFrequency when present (CONVENTIONS.md).
   const Json& meta0 = scan.metadata.empty() ? Json() : scan.metadata[0];
   if (meta0.is_object() && meta0.contains("Manufacturer") && meta0["Manufacturer"].is_string())
     d.manufacturer = meta0["Manufacturer"].get<std::string>();
   double f0 = 0;
-  if (meta0.is_object() && meta0.contains("ImagingFrequency") && meta0["ImagingFrequency"].is_number())
+  if (meta0.is_object() && meta0.contains("ImagingFrequency") && meta0["ImagingFrequency"].is_number()) {
     f0 = meta0["ImagingFrequency"].get<double>();
+    if (o.b0_tesla <= 0 && f0 != 0 && !(f0 >= 0.1 * kGammaBarMHzPerT && f0 <= 21 * kGammaBarMHzPerT))
+      throw std::invalid_argument(first + ": ImagingFrequency " + short_number(f0) +
+                                  " MHz is implausible for protons (expected 4 to 900 MHz)");
+  }
   if (o.b0_tesla > 0) {
     d.b0_tesla = o.b0_tesla;
   } else if (meta0.is_object() && meta0.contains("MagneticFieldStrength") && meta0["MagneticFieldStrength"].is_number()) {
@@ -249,10 +245,66 @@ MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& o) {
     throw std::invalid_argument(first + ": no MagneticFieldStrength in its sidecar; give --field-strength");
   }
   check_field_strength(d.b0_tesla, first);
+  if (f0 > 0 && o.b0_tesla <= 0 && std::fabs(f0 / (kGammaBarMHzPerT * d.b0_tesla) - 1) > 0.1)
+    throw std::invalid_argument(first + ": MagneticFieldStrength " + short_number(d.b0_tesla) + " T and ImagingFrequency " +
+                                short_number(f0) + " MHz disagree; give --field-strength");
   d.imaging_frequency_mhz = (f0 > 0 && o.b0_tesla <= 0) ? f0 : kGammaBarMHzPerT * d.b0_tesla;
+
+  return d;
+}
+
+MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& o) {
+  if (scan.echoes.empty()) throw std::invalid_argument("the acquisition has no echoes");
+  check_readout(o.readout);
+  MultiEchoData d;
+  Json inputs = Json::array();
+  std::vector<Volume> mags, phases;
+  const std::string first = !scan.echoes[0].magnitude.empty() ? scan.echoes[0].magnitude : scan.echoes[0].real;
+  std::vector<int64_t> frames_per_entry;
+  for (const EchoFiles& ef : scan.echoes) {
+    const size_t before = mags.size();
+    if (!ef.magnitude.empty()) {
+      const Volume m = read_nifti(ef.magnitude), p = read_nifti(ef.phase);
+      check_finite(m, ef.magnitude);
+      check_finite(p, ef.phase);
+      if (!m.grid().same_space(p.grid(), 1e-2))
+        throw std::invalid_argument(ef.magnitude + " and " + ef.phase + " do not match: " + m.grid().describe() +
+                                    " vs " + p.grid().describe() + (m.dims() == p.dims() ? " (affines differ)" : ""));
+      if (m.frames() != p.frames())
+        throw std::invalid_argument(ef.magnitude + " has " + std::to_string(m.frames()) + " echoes but " + ef.phase +
+                                    " has " + std::to_string(p.frames()));
+      collect(m, ef.magnitude, mags, first);
+      collect(p, ef.phase, phases, first);
+      inputs.push_back({{"magnitude", ef.magnitude}, {"phase", ef.phase}});
+    } else {
+      const Volume re = read_nifti(ef.real), im = read_nifti(ef.imaginary);
+      check_finite(re, ef.real);
+      check_finite(im, ef.imaginary);
+      if (!re.grid().same_space(im.grid(), 1e-2) || re.frames() != im.frames())
+        throw std::invalid_argument(ef.real + " and " + ef.imaginary + " do not match (grid, affine or echoes)");
+      Volume m(re.grid(), re.frames()), p(re.grid(), re.frames());
+      parallel_for(re.size(), [&](int64_t q) {
+        m[q] = std::hypot(re[q], im[q]);
+        p[q] = std::atan2(im[q], re[q]);
+      });
+      collect(m, ef.real, mags, first);
+      collect(p, ef.real, phases, first);
+      inputs.push_back({{"real", ef.real}, {"imaginary", ef.imaginary}});
+    }
+    frames_per_entry.push_back(int64_t(mags.size() - before));
+  }
+  const int64_t ne = int64_t(mags.size());
+  if (ne > 32) throw std::invalid_argument(first + ": " + std::to_string(ne) + " echoes; at most 32 are supported");
+
+  const AcquisitionParameters acq = acquisition_parameters(scan, o, ne);
+  d.echo_times_s = acq.echo_times_s;
+  d.b0_tesla = acq.b0_tesla;
+  d.imaging_frequency_mhz = acq.imaging_frequency_mhz;
+  d.manufacturer = acq.manufacturer;
 
   d.magnitude = stack(mags);
   d.phase = stack(phases);
+  check_signal(d.magnitude, scan.echoes[0].magnitude.empty() ? first + " (with its imaginary part)" : first);
   normalise_signal(d, o, first, scan.echoes[0].magnitude.empty(), scan.source, inputs);
   return d;
 }
@@ -266,6 +318,9 @@ MultiEchoData multi_echo_from_images(Volume magnitude, Volume phase, const LoadO
                                 ", " + std::to_string(phase.frames()) + " echoes) do not match");
   if (magnitude.frames() > 32)
     throw std::invalid_argument(what + ": " + std::to_string(magnitude.frames()) + " echoes; at most 32 are supported");
+  check_finite(magnitude, what + " magnitude");
+  check_finite(phase, what + " phase");
+  check_signal(magnitude, what);
   MultiEchoData d;
   d.echo_times_s = o.echo_times_s;
   check_echo_times(d.echo_times_s, magnitude.frames(), what);

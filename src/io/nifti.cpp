@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "qsmtk/io/atomic_file.h"
+#include "qsmtk/memory.h"
 #include "qsmtk/parallel.h"
 
 namespace qsmtk {
@@ -54,6 +55,42 @@ bool has_nifti_extension(const std::string& path) {
   return ends(".nii") || ends(".nii.gz");
 }
 
+template <typename T>
+T byte_swapped(T v) {
+  if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(static_cast<uint16_t>(v)));
+  if constexpr (sizeof(T) == 4) return static_cast<T>(__builtin_bswap32(static_cast<uint32_t>(v)));
+  if constexpr (sizeof(T) == 8) return static_cast<T>(__builtin_bswap64(static_cast<uint64_t>(v)));
+  return v;
+}
+
+/// Checks the raw header fields nifticlib trusts before it validates them: it walks dim[1..dim[0]]
+/// of a NIfTI-2 header before checking dim[0] <= 7 (a stack overflow; found by fuzz/fuzz_nifti),
+/// and it prints its own complaint about an unknown datatype code. The byte order comes from
+/// sizeof_hdr (348 or 540 in either order).
+void check_raw_header(const std::string& path) {
+  int version = 0;
+  void* raw = nifti_read_header(path.c_str(), &version, 0);
+  if (!raw) return;  // nifti_image_read reports it
+  int64_t dim0 = 0;
+  int16_t datatype = 0;
+  if (version == 2) {
+    const auto* h = static_cast<const nifti_2_header*>(raw);
+    const bool swap = h->sizeof_hdr != 540;
+    dim0 = swap ? byte_swapped(h->dim[0]) : h->dim[0];
+    datatype = swap ? byte_swapped(h->datatype) : h->datatype;
+  } else {
+    const auto* h = static_cast<const nifti_1_header*>(raw);
+    const bool swap = h->sizeof_hdr != 348;
+    dim0 = swap ? byte_swapped(h->dim[0]) : h->dim[0];
+    datatype = swap ? byte_swapped(h->datatype) : h->datatype;
+  }
+  std::free(raw);
+  if (dim0 < 1 || dim0 > 7)
+    fail(path, "header gives " + std::to_string(dim0) + " dimensions (dim[0] must be 1 to 7): not a valid NIfTI file");
+  if (!nifti_datatype_is_valid(datatype, 1))
+    fail(path, "unknown NIfTI datatype code " + std::to_string(datatype) + " in the header");
+}
+
 NimPtr open_header(const std::string& path) {
   quiet_library();
   namespace fs = std::filesystem;
@@ -64,6 +101,7 @@ NimPtr open_header(const std::string& path) {
   const auto size = fs::file_size(path, ec);
   if (ec || size == 0) fail(path, "file is empty");
   if (access(path.c_str(), R_OK) != 0) fail(path, "file is not readable");
+  check_raw_header(path);
   NimPtr nim(nifti_image_read(path.c_str(), 0));
   if (!nim) fail(path, "not a valid NIfTI-1 or NIfTI-2 file (header unreadable, truncated or inconsistent)");
   return nim;
@@ -72,7 +110,7 @@ NimPtr open_header(const std::string& path) {
 int nifti_version_of(const std::string& path) {
   // nifticlib reports NIfTI-2 files as nifti_type 1 after reading; ask the header itself.
   int version = 0;
-  void* hdr = nifti_read_header(path.c_str(), &version, 1);
+  void* hdr = nifti_read_header(path.c_str(), &version, 0);
   std::free(hdr);
   return version;
 }
@@ -141,44 +179,62 @@ Volume read_nifti(const std::string& path, NiftiHeader* header_out) {
       fail(path, "unsupported NIfTI datatype " + h.datatype_name + " (code " + std::to_string(h.datatype) +
                      "); supported: uint8, int8, int16, uint16, int32, uint32, float32, float64");
   }
+  // The data's offset: within the file (compressed: within any plausible header and extensions),
+  // so that the sums below cannot overflow.
+  const bool gz = nifti_is_gzfile(nim->iname);
+  std::error_code size_ec;
+  const int64_t file_bytes = static_cast<int64_t>(std::filesystem::file_size(nim->iname, size_ec));
+  if (nim->iname_offset < 0 || nim->iname_offset > (gz ? int64_t(1) << 32 : file_bytes))
+    fail(path, "header gives a data offset (vox_offset " + std::to_string(nim->iname_offset) + ") beyond the file");
   // For an uncompressed file the size must cover the data the header promises.
-  if (!nifti_is_gzfile(nim->iname)) {
-    std::error_code ec;
-    const int64_t have = static_cast<int64_t>(std::filesystem::file_size(nim->iname, ec));
+  if (!gz && !size_ec) {
     const int64_t need = nim->iname_offset + static_cast<int64_t>(nim->nbyper) * h.grid.voxels() * h.frames;
-    if (!ec && have < need)
+    if (file_bytes < need)
       fail(path, "file is truncated: the header promises " + std::to_string(need) + " bytes, the file holds " +
-                     std::to_string(have));
+                     std::to_string(file_bytes));
   }
   // Read the voxels ourselves: nifticlib's loader silently turns NaN and Inf into 0, and qsmtk
   // must see them to report them.
-  const int64_t bytes = static_cast<int64_t>(nim->nbyper) * h.grid.voxels() * h.frames;
-  std::vector<char> raw(static_cast<size_t>(bytes));
-  znzFile fp = znzopen(nim->iname, "rb", nifti_is_gzfile(nim->iname));
+  const int64_t values = h.grid.voxels() * h.frames;
+  const int64_t bytes = static_cast<int64_t>(nim->nbyper) * values;
+  // The stored bytes and their float32 copy; a compressed file's header is believed only this far.
+  require_memory(bytes + int64_t(sizeof(float)) * values, path + " (" + h.grid.describe() + ")");
+  // Read in blocks taken as the data arrive, so a header that promises more than the file holds
+  // fails having taken only what the file held. 64 MiB is a multiple of every datatype's size.
+  constexpr int64_t kBlock = int64_t(1) << 26;
+  std::vector<std::unique_ptr<char[]>> blocks;
+  znzFile fp = znzopen(nim->iname, "rb", gz);
   if (znz_isnull(fp)) fail(path, "cannot open the image data");
   // znzseek returns 0 (plain file) or the new offset (gzip); check where we are instead.
   bool ok = znzseek(fp, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0 && znztell(fp) == nim->iname_offset;
-  for (int64_t done = 0; ok && done < bytes;) {
-    const int64_t chunk = std::min<int64_t>(bytes - done, int64_t(1) << 28);
-    ok = znzread(raw.data() + done, 1, static_cast<size_t>(chunk), fp) == static_cast<size_t>(chunk);
-    done += chunk;
+  for (int64_t done = 0; ok && done < bytes; done += kBlock) {
+    const int64_t n = std::min(bytes - done, kBlock);
+    blocks.emplace_back(new char[static_cast<size_t>(n)]);  // not zero-filled: znzread writes it
+    ok = znzread(blocks.back().get(), 1, static_cast<size_t>(n), fp) == static_cast<size_t>(n);
   }
   znzclose(fp);
-  if (!ok) fail(path, "image data could not be read (file truncated or corrupt)");
-  if (nim->byteorder != nifti_short_order() && nim->swapsize > 1)
-    nifti_swap_Nbytes(h.grid.voxels() * h.frames, nim->swapsize, raw.data());
-  const void* data = raw.data();
+  if (!ok)
+    fail(path, "image data could not be read: the file is truncated or corrupt, or its header promises more data (" +
+                   std::to_string(bytes) + " bytes) than it holds");
   Volume v(h.grid, h.frames);
-  const int64_t n = v.size();
-  switch (h.datatype) {
-    case NIFTI_TYPE_UINT8: convert<uint8_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_INT8: convert<int8_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_INT16: convert<int16_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_UINT16: convert<uint16_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_INT32: convert<int32_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_UINT32: convert<uint32_t>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_FLOAT32: convert<float>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
-    case NIFTI_TYPE_FLOAT64: convert<double>(data, v.data(), n, h.scl_slope, h.scl_inter); break;
+  const bool swap = nim->byteorder != nifti_short_order() && nim->swapsize > 1;
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    const int64_t first = int64_t(b) * kBlock / nim->nbyper;
+    const int64_t n = std::min(values - first, kBlock / nim->nbyper);
+    char* data = blocks[b].get();
+    if (swap) nifti_swap_Nbytes(n, nim->swapsize, data);
+    float* out = v.data() + first;
+    switch (h.datatype) {
+      case NIFTI_TYPE_UINT8: convert<uint8_t>(data, out, n, h.scl_slope, h.scl_inter); break;
+      case NIFTI_TYPE_INT8: convert<int8_t>(data, out, n, h.scl_slope, h.scl_inter); break;
+      case NIFTI_TYPE_INT16: convert<int16_t>(data, out, n, h.scl_slope, h.scl_inter); break;
+      case NIFTI_TYPE_UINT16: convert<uint16_t>(data, out, n, h.scl_slope, h.scl_inter); break;
+      case NIFTI_TYPE_INT32: convert<int32_t>(data, out, n, h.scl_slope, h.scl_inter); break;
+      case NIFTI_TYPE_UINT32: convert<uint32_t>(data, out, n, h.scl_slope, h.scl_inter); break;
+      case NIFTI_TYPE_FLOAT32: convert<float>(data, out, n, h.scl_slope, h.scl_inter); break;
+      case NIFTI_TYPE_FLOAT64: convert<double>(data, out, n, h.scl_slope, h.scl_inter); break;
+    }
+    blocks[b].reset();  // each block goes once converted
   }
   if (header_out) *header_out = h;
   return v;
@@ -188,7 +244,12 @@ Mask read_nifti_mask(const std::string& path) {
   const Volume v = read_nifti(path);
   if (v.frames() != 1) fail(path, "a mask must be 3-D, this image has " + std::to_string(v.frames()) + " frames");
   Mask m(v.grid());
-  for (int64_t i = 0; i < v.size(); ++i) m[i] = (v[i] != 0.0f && !std::isnan(v[i])) ? 1 : 0;
+  int64_t inside = 0;
+  for (int64_t i = 0; i < v.size(); ++i) {
+    m[i] = (v[i] != 0.0f && !std::isnan(v[i])) ? 1 : 0;
+    inside += m[i];
+  }
+  if (inside == 0) fail(path, "the mask is empty (no nonzero voxel)");
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "qsmtk/pipeline/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -21,6 +22,24 @@ Volume first_echo(const Volume& magnitude) {
   return v;
 }
 }  // namespace
+
+int64_t estimate_pipeline_peak_bytes(int64_t voxels, int64_t echoes, const PipelineOptions& o) {
+  // Working set of each inversion beyond the inputs, bytes per voxel (measured; those below the
+  // field-map stage's peak at 3 echoes share one figure).
+  double inversion = 90;
+  switch (o.inversion) {
+    case InversionMethod::tkd: inversion = 162; break;  // pads by half of each side
+    case InversionMethod::tgv: inversion = 120; break;
+    case InversionMethod::ilsqr: inversion = 114; break;
+    case InversionMethod::tv: case InversionMethod::nltv: inversion = 96; break;
+    default: break;
+  }
+  const double e = double(echoes);
+  double per_voxel = std::max(90 + 12.5 * e, 8 * e + inversion);
+  if (o.fieldmap.swi) per_voxel += 12;
+  const double program = 32.0 * (1 << 20);
+  return static_cast<int64_t>(1.15 * (program + per_voxel * double(voxels)));
+}
 
 PipelineResult run_pipeline(const MultiEchoData& d, const PipelineOptions& o) {
   if (d.echo_times_s.empty()) throw std::invalid_argument("no echoes");

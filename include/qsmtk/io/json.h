@@ -7,6 +7,9 @@ namespace qsmtk {
 
 using Json = nlohmann::ordered_json;
 
+/// Parses JSON text; throws std::runtime_error starting with `what` (a file name) and giving the
+/// parse position.
+Json parse_json(const std::string& text, const std::string& what);
 /// Parses a JSON file; throws std::runtime_error naming the file and the parse position.
 Json read_json(const std::string& path);
 /// Writes pretty-printed JSON (2-space indent) atomically.

@@ -37,6 +37,20 @@ struct LoadOptions {
 /// seconds), field strength (0.1-21 T), phase converted to radians. One echo to 32.
 MultiEchoData load_multi_echo(const ScanFiles& scan, const LoadOptions& options = {});
 
+/// What the sidecars (or the options' overrides) say about the acquisition.
+struct AcquisitionParameters {
+  std::vector<double> echo_times_s;
+  double b0_tesla = 0;
+  double imaging_frequency_mhz = 0;  // gammabar * B0 actually used for Hz <-> ppm
+  std::string manufacturer;
+};
+
+/// Echo times (the option, else EchoTime of each echo's sidecar: a number, or a list for a 4-D
+/// file), field strength (the option, else MagneticFieldStrength, else ImagingFrequency) and
+/// manufacturer of `scan` with `echoes` echoes in all, checked as load_multi_echo requires.
+/// Reads only scan.metadata; throws std::invalid_argument naming the file and the problem.
+AcquisitionParameters acquisition_parameters(const ScanFiles& scan, const LoadOptions& options, int64_t echoes);
+
 /// One echo time (s) per echo, positive, at most 200 ms (seconds expected), at least 0.1 ms and
 /// increasing, as load_multi_echo requires; throws std::invalid_argument starting with `what`.
 void check_echo_times(const std::vector<double>& echo_times_s, int64_t echoes, const std::string& what);
@@ -56,7 +70,8 @@ MultiEchoData multi_echo_from_images(Volume magnitude, Volume phase, const LoadO
 ScanFiles scan_from_files(const std::vector<std::string>& magnitude, const std::vector<std::string>& phase);
 
 /// Echo times given on a command line: "5,10,15ms", "0.005,0.01 s", or bare numbers when the
-/// unit is unambiguous (all >= 1: ms; all < 0.2: s); otherwise refused. Returns seconds.
-std::vector<double> parse_echo_times(const std::string& text);
+/// unit is unambiguous (all >= 1: ms; all < 0.2: s); otherwise refused, naming `what` (e.g. the
+/// option). Returns seconds.
+std::vector<double> parse_echo_times(const std::string& text, const std::string& what = "echo times");
 
 }  // namespace qsmtk
