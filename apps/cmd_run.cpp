@@ -278,9 +278,11 @@ double process_scan(const InputScan& scan, const Args& a, const Json& fingerprin
   // until the new pair is written the scan is incomplete, also if interrupted.
   std::vector<std::string> earlier_outputs;
   try {
-    if (fs::exists(sidecar_path(p.chi)))
-      for (const auto& f : read_json(sidecar_path(p.chi)).at("QsmtkRun").at("Outputs"))
-        earlier_outputs.push_back(f.get<std::string>());
+    if (fs::exists(sidecar_path(p.chi))) {
+      // Kept in a variable: a range-for over a member of a temporary reads freed memory (ASan).
+      const Json earlier = read_json(sidecar_path(p.chi));
+      for (const auto& f : earlier.at("QsmtkRun").at("Outputs")) earlier_outputs.push_back(f.get<std::string>());
+    }
   } catch (const std::exception&) {
     // no readable record of earlier outputs: nothing to remove
   }
