@@ -111,11 +111,13 @@ std::vector<ScanFiles> find_megre_scans(const std::string& root, const std::vect
     s.entities = ent;
     int idx = 1;
     if (!echo.empty()) {
-      try {
-        idx = std::stoi(echo);
-      } catch (const std::exception&) {
-        throw std::invalid_argument(path + ": echo entity '" + echo + "' is not a number");
-      }
+      // BIDS index entities are digits only: "echo-1a" must not be read as echo 1.
+      const bool digits = echo.size() <= 3 && std::all_of(echo.begin(), echo.end(), [](unsigned char c) {
+                            return std::isdigit(c) != 0;
+                          });
+      if (!digits || std::stoi(echo) < 1)
+        throw std::invalid_argument(path + ": echo entity '" + echo + "' is not a positive whole number");
+      idx = std::stoi(echo);
     }
     EchoFiles& ef = s.echoes[idx];
     std::string* slot = part == "phase" ? &ef.phase : part == "real" ? &ef.real : part == "imag" ? &ef.imaginary

@@ -81,11 +81,16 @@ std::map<int32_t, std::string> read_label_names(const std::string& tsv_path) {
   const size_t ci = t.column("index"), cn = t.column("name");
   std::map<int32_t, std::string> names;
   for (const auto& r : t.rows) {
+    size_t used = 0;
+    int index = 0;
     try {
-      names[std::stoi(r[ci])] = r[cn];
+      index = std::stoi(r[ci], &used);
     } catch (const std::exception&) {
-      throw std::runtime_error(tsv_path + ": index '" + r[ci] + "' is not an integer");
+      used = 0;
     }
+    if (used == 0 || used != r[ci].size())  // "12a" is not label 12
+      throw std::runtime_error(tsv_path + ": index '" + r[ci] + "' is not an integer");
+    names[index] = r[cn];
   }
   return names;
 }

@@ -111,6 +111,10 @@ TEST(BidsDiscovery, IncompleteAcquisitionsAreNamed) {
   d.image("sub-01/anat/sub-01_echo-4_part-phase_MEGRE.nii.gz", kG, 1.0f);
   d.image("sub-01/anat/sub-01_echo-4_part-mag_MEGRE.nii.gz", kG, 1.0f);
   EXPECT_NE(error_of([&] { find_megre_scans(d.root.string()); }).find("echo 4 follows echo 2"), std::string::npos);
+  // An index entity is digits only: "echo-3a" is not echo 3 (std::stoi alone would read it so).
+  d.image("sub-01/anat/sub-01_echo-3a_part-mag_MEGRE.nii.gz", kG, 1.0f);
+  EXPECT_NE(error_of([&] { find_megre_scans(d.root.string()); }).find("echo entity '3a' is not a positive whole number"),
+            std::string::npos);
 }
 
 TEST(MultiEchoLoader, RefusesMismatchesAndBadMetadataWithClearMessages) {

@@ -295,6 +295,9 @@ TEST(Sidecars, JsonAndTsv) {
   EXPECT_EQ(tb.rows[1][2], "n/a");
   const auto names = read_label_names(dir.file("t.tsv"));
   EXPECT_EQ(names.at(1), "Left-Caudate");
+  std::ofstream(dir.file("labels.tsv")) << "index\tname\n12a\tx\n";
+  EXPECT_NE(error_of([&] { read_label_names(dir.file("labels.tsv")); }).find("index '12a' is not an integer"),
+            std::string::npos);
   std::ofstream(dir.file("ragged.tsv")) << "a\tb\n1\t2\t3\n";
   EXPECT_NE(error_of([&] { read_tsv(dir.file("ragged.tsv")); }).find("line 2 has 3 columns"), std::string::npos);
 }
