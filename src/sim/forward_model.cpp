@@ -230,17 +230,46 @@ Volume convolve_dipole(const Volume& chi, float outside, const Dims& cell, const
 
 }  // namespace
 
+namespace {
+
+/// The FFT grids of fine_field_ppm: coarse block size r (fine voxels), the coarse grid, the
+/// fine and coarse cells (the fine cell is r times the coarse one, so both computations see
+/// the same periodic images) and the coarse grid's large cell (images 5 cells away).
+struct FieldCells {
+  int64_t r = 1;
+  Dims coarse{}, cell{}, cell_coarse{}, cell_far{};
+};
+
+FieldCells field_cells(const Dims& n, const Vec3& h, const FieldOptions& o) {
+  FieldCells c;
+  c.r = o.far_field_correction ? std::max<int64_t>(1, std::llround(o.coarse_mm / std::max({h[0], h[1], h[2]}))) : 1;
+  const int64_t r = c.r;
+  c.coarse = {(n[0] + r - 1) / r, (n[1] + r - 1) / r, (n[2] + r - 1) / r};
+  c.cell_coarse = fft_padded_dims(c.coarse, fft_pad_fraction(c.coarse, o.pad_fraction, 1));
+  c.cell = {c.cell_coarse[0] * r, c.cell_coarse[1] * r, c.cell_coarse[2] * r};
+  c.cell_far = fft_padded_dims(c.coarse, fft_pad_fraction(c.coarse, o.far_pad, 1));
+  return c;
+}
+
+}  // namespace
+
+int64_t fine_field_work_bytes(const Dims& dims, const Vec3& voxel_mm, const FieldOptions& options) {
+  // Per FFT-grid voxel: the real array (4 B), half the spectrum (complex, 4 B) and the kernel's
+  // half spectrum (2 B). The coarse transforms run after the fine one has been freed.
+  const FieldCells c = field_cells(dims, voxel_mm, options);
+  int64_t largest = voxel_count(c.cell);
+  if (options.far_field_correction) largest = std::max(largest, voxel_count(c.cell_far) + voxel_count(c.cell_coarse));
+  return 10 * largest;
+}
+
 Volume fine_field_ppm(const Volume& chi, double outside, const Vec3& h, const Vec3& b0, const FieldOptions& o) {
   const Dims& n = chi.dims();
   const float out = float(outside);  // the zero padding stands for this medium
-  // Coarse block size r (fine voxels); the fine cell is r times the coarse cell, so both
-  // computations see the same periodic images.
-  const int64_t r = o.far_field_correction
-                        ? std::max<int64_t>(1, std::llround(o.coarse_mm / std::max({h[0], h[1], h[2]})))
-                        : 1;
-  const Dims nc{(n[0] + r - 1) / r, (n[1] + r - 1) / r, (n[2] + r - 1) / r};
-  const Dims cell_c = fft_padded_dims(nc, fft_pad_fraction(nc, o.pad_fraction, 1));
-  const Dims cell{cell_c[0] * r, cell_c[1] * r, cell_c[2] * r};
+  const FieldCells fc = field_cells(n, h, o);
+  const int64_t r = fc.r;
+  const Dims& nc = fc.coarse;
+  const Dims& cell_c = fc.cell_coarse;
+  const Dims& cell = fc.cell;
   log::verbose("dipole field on a " + std::to_string(cell[0]) + "x" + std::to_string(cell[1]) + "x" +
                std::to_string(cell[2]) + " FFT grid");
   Volume field = convolve_dipole(chi, out, cell, h, b0, o.kernel, o.nyquist_taper);
@@ -248,8 +277,7 @@ Volume fine_field_ppm(const Volume& chi, double outside, const Vec3& h, const Ve
     const Vec3 hc = double(r) * h;
     const Volume coarse = coarse_mean(chi, out, r, nc);
     const Volume near_images = convolve_dipole(coarse, 0.0f, cell_c, hc, b0, o.kernel, o.nyquist_taper);
-    Volume far_images = convolve_dipole(coarse, 0.0f, fft_padded_dims(nc, fft_pad_fraction(nc, o.far_pad, 1)), hc,
-                                        b0, o.kernel, o.nyquist_taper);
+    Volume far_images = convolve_dipole(coarse, 0.0f, fc.cell_far, hc, b0, o.kernel, o.nyquist_taper);
     for (int64_t i = 0; i < far_images.size(); ++i) far_images[i] -= near_images[i];
     add_interpolated(field, far_images, r);
   }

@@ -45,6 +45,8 @@ struct FieldOptions {
 /// grid: field = fine(cell c) + interp(coarse(cell 5c) - coarse(cell c)).
 Volume fine_field_ppm(const Volume& chi, double outside, const Vec3& voxel_mm, const Vec3& b0,
                       const FieldOptions& options);
+/// Bytes of FFT work arrays fine_field_ppm needs at most for a chi map of `dims` (memory checks).
+int64_t fine_field_work_bytes(const Dims& dims, const Vec3& voxel_mm, const FieldOptions& options);
 
 struct SignalOptions {
   double b0_tesla = 3;

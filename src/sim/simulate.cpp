@@ -7,11 +7,17 @@
 #include "forward_model.h"
 #include "head_model.h"
 #include "qsmtk/log.h"
+#include "qsmtk/memory.h"
 #include "qsmtk/parallel.h"
 #include "qsmtk/physics.h"
 #include "qsmtk/sim/phantom.h"
 
 namespace qsmtk {
+
+namespace {
+// Heap bytes per fine-grid voxel (fit to measured peaks; see estimate_simulation_peak_bytes).
+constexpr double kSimulationBytesPerFineVoxel = 20.0;
+}  // namespace
 
 std::vector<double> default_echo_times(double b0) {
   // 5 monopolar echoes; first echo and spacing shrink with B0 as T2* does.
@@ -127,6 +133,7 @@ void simulate_fields_and_signal(sim::FineMaps& fine, double outside_chi, Simulat
   so.phase_offset = o.phase_offset;
   so.seed = o.seed;
   s.noise_sd = sim::simulate_signal(fine, field, grid, s.brain_mask, so, s.magnitude, s.phase);
+  field = Volume();  // the local field reuses its memory
 
   // Local field: the field of the sources inside the brain mask, chi demeaned there (a constant
   // inside the mask only adds a field that is harmonic inside it, i.e. background).
@@ -152,7 +159,31 @@ void simulate_fields_and_signal(sim::FineMaps& fine, double outside_chi, Simulat
   local_step.finish();
 }
 
+/// Refuses a simulation that cannot fit in memory (the fine grid grows with supersampling^3).
+void check_simulation_memory(const Grid& grid, const SimulationOptions& o) {
+  const int64_t bytes = estimate_simulation_peak_bytes(grid, o);
+  log::verbose("estimated peak memory of the simulation: " + gib_text(bytes));
+  require_memory(bytes, "the simulation (" + grid.describe() + ", " + std::to_string(o.acquisition.echo_times_s.size()) +
+                            " echoes, supersampled x" + std::to_string(o.supersampling) + ")");
+}
+
 }  // namespace
+
+int64_t estimate_simulation_peak_bytes(const Grid& grid, const SimulationOptions& o) {
+  // Measured on the phantom's cases (docs/benchmarks.md): per fine voxel the four tissue maps and
+  // the field, plus what the heap keeps of earlier stages; the FFT grids of the field; per output
+  // voxel and echo the complex signal, magnitude and phase; per output voxel the truth maps.
+  const int f = o.supersampling;
+  const Dims fine{grid.dims[0] * f, grid.dims[1] * f, grid.dims[2] * f};
+  const Vec3 h = (1.0 / f) * grid.voxel_size;
+  sim::FieldOptions fo;
+  fo.pad_fraction = o.pad_fraction;
+  const int64_t echoes = int64_t(o.acquisition.echo_times_s.size());
+  const double bytes = kSimulationBytesPerFineVoxel * double(voxel_count(fine)) +
+                       double(sim::fine_field_work_bytes(fine, h, fo)) +
+                       double(grid.voxels()) * (40.0 + 16.0 * double(echoes)) + 64.0 * 1024 * 1024;
+  return int64_t(1.15 * bytes);
+}
 
 Simulation simulate_phantom(const SimulationOptions& options) {
   check_options(options);
@@ -160,6 +191,7 @@ Simulation simulate_phantom(const SimulationOptions& options) {
   s.options = options;
   const SimulationCase& c = options.acquisition;
   const Grid grid = output_grid(c);
+  check_simulation_memory(grid, options);
   s.b0_direction = b0_direction(grid);
   log::info("Phantom '" + c.name + "': " + grid.describe() + ", " + std::to_string(c.echo_times_s.size()) +
             " echoes at " + std::to_string(c.b0_tesla).substr(0, 4) + " T, supersampled x" +
@@ -245,6 +277,7 @@ Simulation simulate_from_chi(const Volume& chi, const Mask* tissue_mask, const S
   if (chi.frames() != 1) throw std::invalid_argument("--from-chi needs a 3-D chi map");
   const Grid& grid = chi.grid();
   if (tissue_mask) require_same_space(grid, tissue_mask->grid(), "--from-chi: chi map and mask");
+  check_simulation_memory(grid, options);
   Simulation s;
   s.options = options;
   s.b0_direction = b0_direction(grid);

@@ -167,6 +167,12 @@ fi
 # --- Memory: a job that cannot fit is refused up front with the estimate.
 fresh
 refused "memory guard" "sub-01" "needs about" "of memory, but only 0.05 GiB are allowed (--memory-limit)" -- run_bad --memory-limit 0.05
+# The simulator's fine grid grows with the cube of --supersampling: refused before any work.
+refused "simulation memory guard" "the simulation (96x112x80 at 2x2x2 mm, 5 echoes, supersampled x4)" \
+  "of memory, but only 0.2 GiB are allowed (--memory-limit)" -- \
+  "$Q" simulate out --size small --supersampling 4 --memory-limit 0.2
+refused "demo memory guard" "the simulation (" "of memory, but only 0.2 GiB are allowed" -- \
+  "$Q" demo out --size small --memory-limit 0.2
 
 # The good dataset still runs (the checks refuse nothing valid).
 assert_exit 0 "$Q" run good out participant "${FAST[@]}"

@@ -14,6 +14,7 @@
 #include "qsmtk/io/output_check.h"
 #include "qsmtk/memory.h"
 #include "qsmtk/pipeline/pipeline.h"
+#include "qsmtk/sim/phantom.h"
 #include "test_util.h"
 
 using namespace qsmtk;
@@ -64,8 +65,9 @@ TEST(OutputCheck, RefusesFoldersThatCannotBeWritten) {
     EXPECT_NE(error_of([&] { check_output_folder(dir.file("ro/new")); }).find("to be created in"), std::string::npos);
   }
   fs::permissions(dir.file("ro"), fs::perms::owner_all);
-  if (fs::is_directory("/sys/kernel") && access("/sys", W_OK) != 0)  // read-only even for root
+  if (fs::is_directory("/sys/kernel") && access("/sys", W_OK) != 0) {  // read-only even for root
     EXPECT_NE(error_of([] { check_output_folder("/sys/qsmtk-test"); }).find("not writable"), std::string::npos);
+  }
 }
 
 TEST(MemoryGuard, AvailableMemoryIsKnownAndTheLimitCaps) {
@@ -107,6 +109,33 @@ TEST(MemoryGuard, PipelineEstimateGrowsWithSizeEchoesAndMethod) {
   EXPECT_GT(estimate_pipeline_peak_bytes(192 * 224 * 160, 10, o), base);
   o.inversion = InversionMethod::tkd;  // pads by half of every side: 1405 MiB measured
   EXPECT_GT(estimate_pipeline_peak_bytes(192 * 224 * 160, 5, o), int64_t(1405) << 20);
+}
+
+TEST(MemoryGuard, SimulationEstimateAndRefusal) {
+  SimulationOptions o;
+  o.acquisition = simulation_case("std", "default");
+  const Grid g = Grid::centred({192, 224, 160}, {1, 1, 1});
+  // Measured peaks (docs/benchmarks.md): 2519 MiB at the default size (x2); the small size
+  // (96x112x80) 332 MiB at x2 and 2169 MiB at x4. The estimate errs high, within reason.
+  const int64_t def = estimate_simulation_peak_bytes(g, o);
+  EXPECT_GT(def, int64_t(2519) << 20);
+  EXPECT_LT(def, int64_t(2519 * 3 / 2) << 20);
+  const Grid small = Grid::centred({96, 112, 80}, {2, 2, 2});
+  const int64_t x2 = estimate_simulation_peak_bytes(small, o);
+  o.supersampling = 4;
+  const int64_t x4 = estimate_simulation_peak_bytes(small, o);
+  EXPECT_GT(x2, int64_t(332) << 20);
+  EXPECT_LT(x2, int64_t(332 * 2) << 20);
+  EXPECT_GT(x4, int64_t(2169) << 20);
+  EXPECT_LT(x4, int64_t(2169 * 3 / 2) << 20);
+  // simulate_phantom refuses before painting anything.
+  o.acquisition = simulation_case("std", "small");
+  set_memory_limit_bytes(int64_t(100) << 20);
+  const std::string msg = error_of([&] { simulate_phantom(o); });
+  set_memory_limit_bytes(0);
+  EXPECT_NE(msg.find("the simulation (96x112x80 at 2x2x2 mm, 5 echoes, supersampled x4): needs about"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(Inputs, ArraysWithNaNOrNoSignalAreRefused) {

@@ -124,8 +124,13 @@ struct Simulation {
   double noise_sd = 0;  // per real/imaginary channel
 };
 
-/// Simulates the built-in head phantom.
+/// Simulates the built-in head phantom. Refuses (before any work) a simulation estimated not to
+/// fit in memory_budget_bytes().
 Simulation simulate_phantom(const SimulationOptions& options);
+
+/// Peak memory (bytes) of a simulation on the output `grid` with these options, including a
+/// 15% margin: the fine grid (supersampling^3 times the output) and its FFTs dominate.
+int64_t estimate_simulation_peak_bytes(const Grid& grid, const SimulationOptions& options);
 
 /// Forward-simulates a user's chi map (ppm) on its own grid with the same signal model:
 /// tissue (mask, or finite non-zero chi) gets proton density 1 and the tissue R2*; the value
