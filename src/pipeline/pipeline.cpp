@@ -28,7 +28,8 @@ int64_t estimate_pipeline_peak_bytes(int64_t voxels, int64_t echoes, const Pipel
   // field-map stage's peak at 3 echoes share one figure).
   double inversion = 90;
   switch (o.inversion) {
-    case InversionMethod::tkd: inversion = 162; break;  // pads by half of each side
+    // TKD pads the mask's box by half of each side; 162 holds for a mask that fills the grid.
+    case InversionMethod::tkd: inversion = 162; break;
     case InversionMethod::tgv: inversion = 120; break;
     case InversionMethod::ilsqr: inversion = 114; break;
     case InversionMethod::tv: case InversionMethod::nltv: inversion = 96; break;

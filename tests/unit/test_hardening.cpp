@@ -107,7 +107,8 @@ TEST(MemoryGuard, PipelineEstimateGrowsWithSizeEchoesAndMethod) {
   EXPECT_LT(base, int64_t(1400) << 20);
   EXPECT_GT(estimate_pipeline_peak_bytes(2 * 192 * 224 * 160, 5, o), base);
   EXPECT_GT(estimate_pipeline_peak_bytes(192 * 224 * 160, 10, o), base);
-  o.inversion = InversionMethod::tkd;  // pads by half of every side: 1405 MiB measured
+  // TKD pads its box by half of every side: 1405 MiB when the box is the whole grid.
+  o.inversion = InversionMethod::tkd;
   EXPECT_GT(estimate_pipeline_peak_bytes(192 * 224 * 160, 5, o), int64_t(1405) << 20);
 }
 

@@ -7,7 +7,7 @@ namespace qsmtk {
 
 struct TkdOptions {
   double threshold = 0.19;   // t, the smallest |D| divided by
-  double pad_fraction = 0.5; // zero padding per side, fraction of each dimension
+  double pad_fraction = 0.5; // zero padding per side, fraction of the mask's bounding box
   DipoleKernelType kernel = DipoleKernelType::continuous;
 };
 
