@@ -13,6 +13,7 @@
 #include "qsmtk/physics.h"
 #include "qsmtk/sim/phantom.h"
 #include "qsmtk/solvers/admm.h"
+#include "phantom_fixture.h"
 #include "test_util.h"
 
 using namespace qsmtk;
@@ -25,23 +26,6 @@ Grid small_grid() {
   g.dims = {12, 10, 9};
   g.voxel_size = {0.8, 1.1, 1.6};
   return g;
-}
-
-const Simulation& oblique_phantom() {
-  static const Simulation s = [] {
-    log::set_level(log::Level::quiet);
-    SimulationOptions o;
-    o.acquisition = simulation_case("oblique", "small");
-    o.noise = false;
-    return simulate_phantom(o);
-  }();
-  return s;
-}
-
-Volume local_ppm(const Simulation& s) {
-  Volume f = s.local_field_hz;
-  for (float& v : f) v = float(v / hz_per_ppm(s.options.acquisition.b0_tesla));
-  return f;
 }
 
 }  // namespace
@@ -181,8 +165,8 @@ TEST(Inversion, EveryMethodOnTheObliquePhantom) {
   // Small oblique phantom (2 mm), true local field: every method gives finite chi, zero outside
   // the mask, and NRMSE within its bound (measured values in docs/accuracy.md); the regularised
   // ones beat TKD.
-  const Simulation& s = oblique_phantom();
-  const Volume f = local_ppm(s);
+  const Simulation& s = noise_free_small_phantom("oblique");
+  const Volume f = local_field_ppm(s);
   Volume magnitude(s.brain_mask.grid());
   std::copy(s.magnitude.begin(), s.magnitude.begin() + magnitude.voxels(), magnitude.begin());
   InversionInput in{f, s.brain_mask, s.b0_direction};
@@ -211,8 +195,8 @@ TEST(Inversion, EveryMethodOnTheObliquePhantom) {
 }
 
 TEST(Inversion, AutomaticLambdaIsRecordedAndInsideTheSweep) {
-  const Simulation& s = oblique_phantom();
-  const Volume f = local_ppm(s);
+  const Simulation& s = noise_free_small_phantom("oblique");
+  const Volume f = local_field_ppm(s);
   Volume noise(f.grid());
   std::fill(noise.begin(), noise.end(), 0.002f);  // ppm
   InversionInput in{f, s.brain_mask, s.b0_direction};

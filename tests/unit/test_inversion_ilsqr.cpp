@@ -14,6 +14,7 @@
 #include "qsmtk/physics.h"
 #include "qsmtk/sim/phantom.h"
 #include "qsmtk/solvers/lsqr.h"
+#include "phantom_fixture.h"
 #include "test_util.h"
 
 // Defined in src/inversion/ilsqr.cpp (external linkage for these checks).
@@ -191,13 +192,8 @@ TEST(IlsqrOperators, StreakOperatorAdjoint) {
 }
 
 TEST(Ilsqr, SmallPhantomStreakRemovalHelps) {
-  SimulationOptions so;
-  so.acquisition = simulation_case("std", "small");
-  so.noise = false;
-  const Simulation s = simulate_phantom(so);
-  Volume field = s.local_field_hz;
-  const float scale = float(1 / hz_per_ppm(3.0));
-  for (int64_t i = 0; i < field.voxels(); ++i) field[i] *= scale;
+  const Simulation& s = test::noise_free_small_phantom("std");
+  const Volume field = test::local_field_ppm(s);
   InversionInput in{field, s.brain_mask};
   in.b0 = s.b0_direction;
   InversionCommon c;

@@ -12,6 +12,7 @@
 #include "qsmtk/metrics.h"
 #include "qsmtk/physics.h"
 #include "qsmtk/sim/phantom.h"
+#include "phantom_fixture.h"
 #include "test_util.h"
 
 using namespace qsmtk;
@@ -139,12 +140,8 @@ TEST(TgvInversion, RecoversASpheresSusceptibility) {
 }
 
 TEST(TgvInversion, SmallPhantomAccuracy) {
-  SimulationOptions o;
-  o.acquisition = simulation_case("std", "small");
-  o.noise = false;
-  const Simulation s = simulate_phantom(o);
-  Volume field = s.local_field_hz;
-  for (float& v : field) v = float(v / hz_per_ppm(3.0));
+  const Simulation& s = test::noise_free_small_phantom("std");
+  const Volume field = test::local_field_ppm(s);
   InversionCommon common;
   common.progress = false;
   const InversionResult r = tgv({field, s.brain_mask, s.b0_direction}, TgvOptions{}, common);

@@ -9,6 +9,7 @@
 #include "qsmtk/metrics.h"
 #include "qsmtk/physics.h"
 #include "qsmtk/sim/phantom.h"
+#include "phantom_fixture.h"
 
 using namespace qsmtk;
 
@@ -30,12 +31,8 @@ Volume tkd_whole_fov(const Volume& field, const Mask& mask, const Vec3& b0, doub
 }  // namespace
 
 TEST(Tkd, MaskBoxAgreesWithTheWholeFieldOfView) {
-  SimulationOptions o;
-  o.acquisition = simulation_case("oblique", "small");
-  o.noise = false;
-  const Simulation s = simulate_phantom(o);
-  Volume field = s.local_field_hz;
-  for (float& v : field) v = float(v / hz_per_ppm(3.0));
+  const Simulation& s = test::noise_free_small_phantom("oblique");
+  const Volume field = test::local_field_ppm(s);
   const Volume chi = tkd(field, s.brain_mask, s.b0_direction);
   const Volume whole = tkd_whole_fov(field, s.brain_mask, s.b0_direction, TkdOptions{}.threshold);
   const double change = nrmse_percent(whole, chi, s.brain_mask);
