@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "qsmtk/mask/morphology.h"
+#include "qsmtk/strings.h"
 
 namespace qsmtk {
 namespace {
@@ -29,18 +30,6 @@ std::vector<std::string> split(const std::string& line, char sep) {
   std::istringstream in(line);
   while (std::getline(in, cell, sep)) out.push_back(trim(cell));
   return out;
-}
-
-bool parse_int(const std::string& s, int32_t& v) {
-  try {
-    size_t used = 0;
-    const long x = std::stol(s, &used);
-    if (used != s.size()) return false;
-    v = int32_t(x);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
 }
 
 double parse_double(const std::string& s, const std::string& what) {

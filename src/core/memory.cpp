@@ -81,7 +81,7 @@ int64_t cgroup_room() {
     while (std::getline(in, line))
       if (line.rfind("0::", 0) == 0) group = line.substr(3);
   }
-  for (const std::string dir : {"/sys/fs/cgroup" + group, std::string("/sys/fs/cgroup")}) {
+  for (const std::string& dir : {"/sys/fs/cgroup" + group, std::string("/sys/fs/cgroup")}) {
     const int64_t limit = number_in(dir + "/memory.max");
     if (limit < 0) continue;
     const int64_t used = number_in(dir + "/memory.current");

@@ -1,5 +1,6 @@
 #include "qsmtk/strings.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
@@ -26,6 +27,18 @@ std::vector<double> parse_numbers(const std::string& text, const std::string& wh
   }
   if (values.empty()) throw std::invalid_argument(what + ": no values given");
   return values;
+}
+
+bool parse_int(const std::string& text, int32_t& value) {
+  try {
+    size_t used = 0;
+    const long long x = std::stoll(text, &used);
+    if (used != text.size() || x < INT32_MIN || x > INT32_MAX) return false;
+    value = int32_t(x);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 std::string short_number(double value) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "qsmtk/io/bids.h"
+#include "qsmtk/strings.h"
 
 namespace qsmtk {
 namespace fs = std::filesystem;
@@ -109,15 +110,11 @@ std::vector<ScanFiles> find_megre_scans(const std::string& root, const std::vect
       if (k != "sub" && k != "ses" && k != "acq" && k != "run" && k != "echo" && k != "part") key += "_" + k + "-" + v;
     Parts& s = scans[key];
     s.entities = ent;
-    int idx = 1;
+    int32_t idx = 1;
     if (!echo.empty()) {
-      // BIDS index entities are digits only: "echo-1a" must not be read as echo 1.
-      const bool digits = echo.size() <= 3 && std::all_of(echo.begin(), echo.end(), [](unsigned char c) {
-                            return std::isdigit(c) != 0;
-                          });
-      if (!digits || std::stoi(echo) < 1)
+      // "echo-1a" must not be read as echo 1.
+      if (!parse_int(echo, idx) || idx < 1)
         throw std::invalid_argument(path + ": echo entity '" + echo + "' is not a positive whole number");
-      idx = std::stoi(echo);
     }
     EchoFiles& ef = s.echoes[idx];
     std::string* slot = part == "phase" ? &ef.phase : part == "real" ? &ef.real : part == "imag" ? &ef.imaginary

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "qsmtk/io/json.h"
+#include "qsmtk/strings.h"
 
 namespace qsmtk {
 namespace {
@@ -81,15 +82,8 @@ std::map<int32_t, std::string> read_label_names(const std::string& tsv_path) {
   const size_t ci = t.column("index"), cn = t.column("name");
   std::map<int32_t, std::string> names;
   for (const auto& r : t.rows) {
-    size_t used = 0;
-    int index = 0;
-    try {
-      index = std::stoi(r[ci], &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != r[ci].size())  // "12a" is not label 12
-      throw std::runtime_error(tsv_path + ": index '" + r[ci] + "' is not an integer");
+    int32_t index = 0;
+    if (!parse_int(r[ci], index)) throw std::runtime_error(tsv_path + ": index '" + r[ci] + "' is not an integer");
     names[index] = r[cn];
   }
   return names;

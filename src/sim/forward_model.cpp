@@ -228,10 +228,6 @@ Volume convolve_dipole(const Volume& chi, float outside, const Dims& cell, const
   return field;
 }
 
-}  // namespace
-
-namespace {
-
 /// The FFT grids of fine_field_ppm: coarse block size r (fine voxels), the coarse grid, the
 /// fine and coarse cells (the fine cell is r times the coarse one, so both computations see
 /// the same periodic images) and the coarse grid's large cell (images 5 cells away).
@@ -255,31 +251,27 @@ FieldCells field_cells(const Dims& n, const Vec3& h, const FieldOptions& o) {
 
 int64_t fine_field_work_bytes(const Dims& dims, const Vec3& voxel_mm, const FieldOptions& options) {
   // Per FFT-grid voxel: the real array (4 B), half the spectrum (complex, 4 B) and the kernel's
-  // half spectrum (2 B). The coarse transforms run after the fine one has been freed.
+  // half spectrum (2 B). The transforms run one after the other, each freed before the next.
   const FieldCells c = field_cells(dims, voxel_mm, options);
-  int64_t largest = voxel_count(c.cell);
-  if (options.far_field_correction) largest = std::max(largest, voxel_count(c.cell_far) + voxel_count(c.cell_coarse));
-  return 10 * largest;
+  const int64_t far = options.far_field_correction ? voxel_count(c.cell_far) : 0;
+  return 10 * std::max(voxel_count(c.cell), far);
 }
 
 Volume fine_field_ppm(const Volume& chi, double outside, const Vec3& h, const Vec3& b0, const FieldOptions& o) {
   const Dims& n = chi.dims();
   const float out = float(outside);  // the zero padding stands for this medium
   const FieldCells fc = field_cells(n, h, o);
-  const int64_t r = fc.r;
-  const Dims& nc = fc.coarse;
-  const Dims& cell_c = fc.cell_coarse;
   const Dims& cell = fc.cell;
   log::verbose("dipole field on a " + std::to_string(cell[0]) + "x" + std::to_string(cell[1]) + "x" +
                std::to_string(cell[2]) + " FFT grid");
   Volume field = convolve_dipole(chi, out, cell, h, b0, o.kernel, o.nyquist_taper);
   if (o.far_field_correction) {
-    const Vec3 hc = double(r) * h;
-    const Volume coarse = coarse_mean(chi, out, r, nc);
-    const Volume near_images = convolve_dipole(coarse, 0.0f, cell_c, hc, b0, o.kernel, o.nyquist_taper);
+    const Vec3 hc = double(fc.r) * h;
+    const Volume coarse = coarse_mean(chi, out, fc.r, fc.coarse);
+    const Volume near_images = convolve_dipole(coarse, 0.0f, fc.cell_coarse, hc, b0, o.kernel, o.nyquist_taper);
     Volume far_images = convolve_dipole(coarse, 0.0f, fc.cell_far, hc, b0, o.kernel, o.nyquist_taper);
     for (int64_t i = 0; i < far_images.size(); ++i) far_images[i] -= near_images[i];
-    add_interpolated(field, far_images, r);
+    add_interpolated(field, far_images, fc.r);
   }
   return field;
 }

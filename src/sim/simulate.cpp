@@ -14,11 +14,6 @@
 
 namespace qsmtk {
 
-namespace {
-// Heap bytes per fine-grid voxel (fit to measured peaks; see estimate_simulation_peak_bytes).
-constexpr double kSimulationBytesPerFineVoxel = 20.0;
-}  // namespace
-
 std::vector<double> default_echo_times(double b0) {
   // 5 monopolar echoes; first echo and spacing shrink with B0 as T2* does.
   double first = 0.005, spacing = 0.006;  // 3 T, as in MS studies (MS_NOTES.md)
@@ -179,7 +174,8 @@ int64_t estimate_simulation_peak_bytes(const Grid& grid, const SimulationOptions
   sim::FieldOptions fo;
   fo.pad_fraction = o.pad_fraction;
   const int64_t echoes = int64_t(o.acquisition.echo_times_s.size());
-  const double bytes = kSimulationBytesPerFineVoxel * double(voxel_count(fine)) +
+  constexpr double bytes_per_fine_voxel = 20;  // fit to the measured peaks
+  const double bytes = bytes_per_fine_voxel * double(voxel_count(fine)) +
                        double(sim::fine_field_work_bytes(fine, h, fo)) +
                        double(grid.voxels()) * (40.0 + 16.0 * double(echoes)) + 64.0 * 1024 * 1024;
   return int64_t(1.15 * bytes);

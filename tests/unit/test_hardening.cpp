@@ -15,6 +15,7 @@
 #include "qsmtk/memory.h"
 #include "qsmtk/pipeline/pipeline.h"
 #include "qsmtk/sim/phantom.h"
+#include "qsmtk/strings.h"
 #include "test_util.h"
 
 using namespace qsmtk;
@@ -137,6 +138,19 @@ TEST(MemoryGuard, SimulationEstimateAndRefusal) {
   EXPECT_NE(msg.find("the simulation (96x112x80 at 2x2x2 mm, 5 echoes, supersampled x4): needs about"),
             std::string::npos)
       << msg;
+}
+
+TEST(Inputs, WholeNumbersMustFillTheText) {
+  int32_t v = -7;
+  EXPECT_TRUE(parse_int("12", v));
+  EXPECT_EQ(v, 12);
+  EXPECT_TRUE(parse_int("-3", v));
+  EXPECT_EQ(v, -3);
+  for (const char* bad : {"", "12a", "1.5", "x", "2147483648", "99999999999999999999"}) {
+    v = 5;
+    EXPECT_FALSE(parse_int(bad, v)) << bad;
+    EXPECT_EQ(v, 5) << bad;  // left as it was
+  }
 }
 
 TEST(Inputs, ArraysWithNaNOrNoSignalAreRefused) {
